@@ -1,0 +1,3 @@
+module github.com/memfile-go/memfile
+
+go 1.17

@@ -1,0 +1,41 @@
+//go:build linux && (mips64 || mips64le || loong64)
+
+package memfile
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+const fstatOp = "statx"
+
+// statxBuf covers struct statx (linux/stat.h) up to stx_size; the kernel
+// writes the full 256 bytes.
+type statxBuf struct {
+	mask       uint32
+	blksize    uint32
+	attributes uint64
+	nlink      uint32
+	uid        uint32
+	gid        uint32
+	mode       uint16
+	_          uint16
+	ino        uint64
+	size       uint64
+	_          [256 - 48]byte
+}
+
+var emptyPath = [1]byte{0}
+
+// sysFstat uses statx(2) (Linux 4.11+): loong64 had no fstat until 6.11 (and
+// qemu 7.2 still answers ENOSYS), and mips64's kernel struct stat is not Go's
+// syscall.Stat_t.
+func sysFstat(fd int) (mode uint32, size int64, err error) {
+	var st statxBuf
+	_, _, e := syscall.Syscall6(_SYS_STATX, uintptr(fd), uintptr(unsafe.Pointer(&emptyPath[0])), _AT_EMPTY_PATH,
+		_STATX_TYPE|_STATX_MODE|_STATX_SIZE, uintptr(unsafe.Pointer(&st)), 0)
+	if e != 0 {
+		return 0, 0, e
+	}
+	return uint32(st.mode), int64(st.size), nil
+}
