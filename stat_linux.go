@@ -13,6 +13,9 @@ const fstatOp = "fstat"
 // whose result layout is Go's syscall.Stat_t on these ABIs. Unlike statx it
 // exists on every kernel and is on Android's seccomp allowlist.
 func sysFstat(fd int) (mode uint32, size int64, err error) {
+	if e := inject(sysFstatNr); e != 0 {
+		return 0, 0, e
+	}
 	var st syscall.Stat_t
 	_, _, e := syscall.Syscall(sysFstatNr, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
 	if e != 0 {

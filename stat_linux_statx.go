@@ -31,6 +31,9 @@ var emptyPath = [1]byte{0}
 // qemu 7.2 still answers ENOSYS), and mips64's kernel struct stat is not Go's
 // syscall.Stat_t.
 func sysFstat(fd int) (mode uint32, size int64, err error) {
+	if e := inject(_SYS_STATX); e != 0 {
+		return 0, 0, e
+	}
 	var st statxBuf
 	_, _, e := syscall.Syscall6(_SYS_STATX, uintptr(fd), uintptr(unsafe.Pointer(&emptyPath[0])), _AT_EMPTY_PATH,
 		_STATX_TYPE|_STATX_MODE|_STATX_SIZE, uintptr(unsafe.Pointer(&st)), 0)

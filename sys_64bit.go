@@ -13,6 +13,9 @@ const sysFtruncateNr = _SYS_FTRUNCATE
 func offArgs(off int64) (a, b, c uintptr) { return uintptr(off), 0, 0 }
 
 func sysSeek(fd int, off int64, whence int) (int64, error) {
+	if e := inject(_SYS_LSEEK); e != 0 {
+		return 0, e
+	}
 	r, _, e := syscall.Syscall(_SYS_LSEEK, uintptr(fd), uintptr(off), uintptr(whence))
 	return int64(r), errnoErr(e)
 }

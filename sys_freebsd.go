@@ -58,7 +58,10 @@ func sysCreate(name string, o *Options) (int, error) {
 	if req.largePage {
 		shmflags |= _SHM_LARGEPAGE
 	}
-	r, _, e := syscall.Syscall6(_SYS_SHM_OPEN2, _SHM_ANON, oflags, 0, shmflags, uintptr(unsafe.Pointer(cname)), 0)
+	r, _, e := uintptr(0), uintptr(0), inject(_SYS_SHM_OPEN2)
+	if e == 0 {
+		r, _, e = syscall.Syscall6(_SYS_SHM_OPEN2, _SHM_ANON, oflags, 0, shmflags, uintptr(unsafe.Pointer(cname)), 0)
+	}
 	if e != 0 {
 		switch e {
 		case syscall.ENOSYS:
@@ -84,6 +87,9 @@ func sysCreate(name string, o *Options) (int, error) {
 // size in the hw.pagesizes sysctl (u_long[MAXPAGESIZES], read with
 // __sysctlbyname, FreeBSD 13+) goes to ioctl(FIOSSHMLPGCNF).
 func setLargePage(fd int, size uint64) error {
+	if e := inject(_SYS_IOCTL); e != 0 {
+		return e
+	}
 	var raw [8]uintptr
 	rawLen := unsafe.Sizeof(raw)
 	name := [...]byte{'h', 'w', '.', 'p', 'a', 'g', 'e', 's', 'i', 'z', 'e', 's', 0}
@@ -124,6 +130,9 @@ func sealError(name string, s Seals, err error) error {
 // sysFstat returns the file's mode and size with fstat(2) (the FreeBSD 12+
 // ino64 layout, which is Go's syscall.Stat_t).
 func sysFstat(fd int) (mode uint32, size int64, err error) {
+	if e := inject(_SYS_FSTAT); e != 0 {
+		return 0, 0, e
+	}
 	var st syscall.Stat_t
 	_, _, e := syscall.Syscall(_SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
 	if e != 0 {
@@ -135,6 +144,9 @@ func sysFstat(fd int) (mode uint32, size int64, err error) {
 // sysMmap calls mmap(2). Syscall9 carries the offset words on every
 // architecture: one on 64-bit, a low/high pair (padded on arm) on 32-bit.
 func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, error) {
+	if e := inject(_SYS_MMAP); e != 0 {
+		return 0, e
+	}
 	a, b, c := offArgs(off)
 	r, _, e := syscall.Syscall9(_SYS_MMAP, 0, length, prot, flags, uintptr(fd), a, b, c, 0)
 	return r, errnoErr(e)

@@ -31,8 +31,19 @@ func sealsFromOS(r uintptr) Seals { return Seals(r) }
 var execFlagsRejected int32
 
 func memfdCreate(name *byte, flags uintptr) (int, syscall.Errno) {
+	if e := inject(_SYS_MEMFD_CREATE); e != 0 {
+		return -1, e
+	}
 	r, _, e := syscall.Syscall(_SYS_MEMFD_CREATE, uintptr(unsafe.Pointer(name)), flags, 0)
 	return int(r), e
+}
+
+func sysFchmod(fd int, mode uintptr) syscall.Errno {
+	if e := inject(_SYS_FCHMOD); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_FCHMOD, uintptr(fd), mode, 0)
+	return e
 }
 
 // sysCreate runs memfd_create with the flags opts asks for, including the
@@ -89,7 +100,7 @@ func sysCreate(name string, o *Options) (int, error) {
 	switch {
 	case o.Exec == NoExec && !execApplied:
 		// Pre-6.3 kernel: new memfds are mode 0777; drop the execute bits.
-		if _, _, e := syscall.Syscall(_SYS_FCHMOD, uintptr(fd), 0666, 0); e != 0 {
+		if e := sysFchmod(fd, 0666); e != 0 {
 			sysClose(fd)
 			return -1, opError("fchmod", name, e, "could not clear the execute bits of the new file")
 		}
@@ -97,9 +108,9 @@ func sysCreate(name string, o *Options) (int, error) {
 		// MFD_NOEXEC_SEAL (asked for, or applied by vm.memfd_noexec) leaves
 		// sealing open; close it so the file is as unsealable as requested.
 		// EPERM means it already was.
-		if _, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_ADD_SEALS, _F_SEAL_SEAL); e != 0 && e != syscall.EPERM {
+		if _, err := sysFcntl(fd, _F_ADD_SEALS, _F_SEAL_SEAL); err != nil && err != errPermission {
 			sysClose(fd)
-			return -1, opError("fcntl(F_ADD_SEALS)", name, e, "could not make the new file unsealable")
+			return -1, opError("fcntl(F_ADD_SEALS)", name, err, "could not make the new file unsealable")
 		}
 	}
 	return fd, nil

@@ -18,12 +18,18 @@ const (
 )
 
 func sysSeek(fd int, off int64, whence int) (int64, error) {
+	if e := inject(_SYS__LLSEEK); e != 0 {
+		return 0, e
+	}
 	var result int64
 	_, _, e := syscall.Syscall6(_SYS__LLSEEK, uintptr(fd), uintptr(off>>32), uintptr(off), uintptr(unsafe.Pointer(&result)), uintptr(whence), 0)
 	return result, errnoErr(e)
 }
 
 func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, error) {
+	if e := inject(_SYS_MMAP2); e != 0 {
+		return 0, e
+	}
 	if off%mmap2Unit != 0 {
 		return 0, syscall.EINVAL
 	}

@@ -45,11 +45,17 @@ func errnoErr(e syscall.Errno) error {
 }
 
 func sysClose(fd int) error {
+	if e := inject(_SYS_CLOSE); e != 0 {
+		return e
+	}
 	_, _, e := syscall.Syscall(_SYS_CLOSE, uintptr(fd), 0, 0)
 	return errnoErr(e)
 }
 
 func sysFcntl(fd int, cmd, arg uintptr) (int, error) {
+	if e := inject(_SYS_FCNTL); e != 0 {
+		return -1, e
+	}
 	r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), cmd, arg)
 	return int(r), errnoErr(e)
 }
@@ -66,34 +72,52 @@ func bufPtr(p []byte) unsafe.Pointer {
 var zeroByte byte
 
 func sysRead(fd int, p []byte) (int, error) {
+	if e := inject(_SYS_READ); e != 0 {
+		return 0, e
+	}
 	r, _, e := syscall.Syscall(_SYS_READ, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)))
 	return int(r), errnoErr(e)
 }
 
 func sysWrite(fd int, p []byte) (int, error) {
+	if e := inject(_SYS_WRITE); e != 0 {
+		return 0, e
+	}
 	r, _, e := syscall.Syscall(_SYS_WRITE, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)))
 	return int(r), errnoErr(e)
 }
 
 func sysPread(fd int, p []byte, off int64) (int, error) {
+	if e := inject(sysPreadNr); e != 0 {
+		return 0, e
+	}
 	a, b, c := offArgs(off)
 	r, _, e := syscall.Syscall6(sysPreadNr, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), a, b, c)
 	return int(r), errnoErr(e)
 }
 
 func sysPwrite(fd int, p []byte, off int64) (int, error) {
+	if e := inject(sysPwriteNr); e != 0 {
+		return 0, e
+	}
 	a, b, c := offArgs(off)
 	r, _, e := syscall.Syscall6(sysPwriteNr, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), a, b, c)
 	return int(r), errnoErr(e)
 }
 
 func sysFtruncate(fd int, size int64) error {
+	if e := inject(sysFtruncateNr); e != 0 {
+		return e
+	}
 	a, b, c := offArgs(size)
 	_, _, e := syscall.Syscall6(sysFtruncateNr, uintptr(fd), a, b, c, 0, 0)
 	return errnoErr(e)
 }
 
 func sysMunmap(addr, length uintptr) error {
+	if e := inject(_SYS_MUNMAP); e != 0 {
+		return e
+	}
 	_, _, e := syscall.Syscall(_SYS_MUNMAP, addr, length, 0)
 	return errnoErr(e)
 }
