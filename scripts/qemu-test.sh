@@ -395,7 +395,9 @@ mode_android() {
 	# shellcheck disable=SC2086
 	local wrapper
 	wrapper="$(command -v "$qemu") ${qargs[*]}"
-	(cd "$PKGDIR" && MEMFILE_TEST_EXEC=$wrapper timeout -k 30 "$RUN_TIMEOUT" "$qemu" "${qargs[@]}" "$bin" -test.v -test.count=1 -test.timeout=10m $TESTFLAGS) >"$tlog" 2>&1
+	# Go's os.TempDir is /data/local/tmp on android unless TMPDIR is set; that
+	# directory exists on a device, not on this host.
+	(cd "$PKGDIR" && TMPDIR=${TMPDIR:-/tmp} MEMFILE_TEST_EXEC=$wrapper timeout -k 30 "$RUN_TIMEOUT" "$qemu" "${qargs[@]}" "$bin" -test.v -test.count=1 -test.timeout=10m $TESTFLAGS) >"$tlog" 2>&1
 	rc=$?
 	read -r pass fail skip < <(counts "$tlog")
 	if [ $((pass + fail + skip)) -eq 0 ]; then
