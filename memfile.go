@@ -296,6 +296,11 @@ func FromFdWithSeals(fd int, required Seals) (*MemFile, error) {
 	if fd < 0 {
 		return nil, opError("fstat", "", errBadFd, "negative descriptor "+strconv.Itoa(fd))
 	}
+	if fd != int(int32(fd)) {
+		// The kernel takes descriptors as a C int and drops the high bits:
+		// 1<<32+3 would name descriptor 3, which Close would then close.
+		return nil, opError("fstat", "", errBadFd, "descriptor "+strconv.Itoa(fd)+" is out of range")
+	}
 	mode, _, err := sysFstat(fd)
 	if err != nil {
 		return nil, opError(fstatOp, "", err, "descriptor "+strconv.Itoa(fd))

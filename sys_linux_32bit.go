@@ -33,6 +33,14 @@ func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, e
 	if off%mmap2Unit != 0 {
 		return 0, syscall.EINVAL
 	}
-	r, _, e := syscall.Syscall6(_SYS_MMAP2, 0, length, prot, flags, uintptr(fd), uintptr(off/mmap2Unit))
+	pgoff := off / mmap2Unit
+	if int64(uintptr(pgoff)) != pgoff {
+		// Past 16 TiB the unit count does not fit the argument word and
+		// would wrap to the wrong part of the file. Native 32-bit kernels
+		// cap files below that; 64-bit kernels running 32-bit programs
+		// (arm64 with armv7 apps, x86-64 with 386) do not.
+		return 0, syscall.EOVERFLOW
+	}
+	r, _, e := syscall.Syscall6(_SYS_MMAP2, 0, length, prot, flags, uintptr(fd), uintptr(pgoff))
 	return r, errnoErr(e)
 }
