@@ -111,7 +111,9 @@ func helperCommand(t testing.TB, mode string, env ...string) *exec.Cmd {
 		args = append(strings.Fields(wrapper), args...)
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(append(os.Environ(), "MEMFILE_TEST_CHILD="+mode), env...)
+	// A race-enabled child sleeps a second at exit unless told not to.
+	gorace := "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
+	cmd.Env = append(append(os.Environ(), "MEMFILE_TEST_CHILD="+mode, gorace), env...)
 	return cmd
 }
 

@@ -92,19 +92,25 @@ func readLinuxArch(a linuxArch, xsysCommon map[string]int64) (linuxResult, error
 	}
 
 	// Constants.
-	r, err = runCPP(macroProbe(linuxConstHeaders, linuxConsts), incDirs, a.defines)
+	var probe []string
+	for _, c := range linuxConsts {
+		probe = append(probe, headerMacro(c))
+	}
+	r, err = runCPP(macroProbe(linuxConstHeaders, probe), incDirs, a.defines)
 	if err != nil {
 		return res, fmt.Errorf("linux/%s constants: %v", a.goarch, err)
 	}
 	if err := checkNoHostAsm(a, r.headers); err != nil {
 		return res, err
 	}
-	res.consts, err = r.evalAll()
+	macroVals, err := r.evalAll()
 	if err != nil {
 		return res, fmt.Errorf("linux/%s: %v", a.goarch, err)
 	}
+	res.consts = map[string]int64{}
 	for _, c := range linuxConsts {
-		if _, ok := res.consts[c]; ok {
+		if v, ok := macroVals[headerMacro(c)]; ok {
+			res.consts[c] = v
 			continue
 		}
 		v, ok := xsysCommon[c]

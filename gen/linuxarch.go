@@ -39,12 +39,14 @@ var loong64Shim = map[string]string{
 	"asm/mman.h":        "#include <asm-generic/mman.h>\n",
 	"asm/types.h":       "#include <asm-generic/types.h>\n",
 	"asm/posix_types.h": "#include <asm-generic/posix_types.h>\n",
+	"asm/socket.h":      "#include <asm-generic/socket.h>\n",
+	"asm/sockios.h":     "#include <asm-generic/sockios.h>\n",
 }
 
 const loong64ShimNote = "with the asm/ headers of Linux 6.1 arch/loongarch/include/uapi/asm (torvalds/linux) " +
 	"restated in the generator: unistd.h defines only __ARCH_WANT_SYS_CLONE and __ARCH_WANT_SYS_CLONE3 " +
 	"(no __ARCH_WANT_NEW_STAT, so no fstat/newfstatat before Linux 6.11), __BITS_PER_LONG is 64, " +
-	"fcntl.h/mman.h/types.h/posix_types.h are the asm-generic ones; bookworm has no loong64 cross package, " +
+	"fcntl.h/mman.h/types.h/posix_types.h/socket.h/sockios.h are the asm-generic ones; bookworm has no loong64 cross package, " +
 	"so linux/ and asm-generic/ come from the riscv64 cross package (no riscv64 asm/ header is read)"
 
 var linuxArches = []linuxArch{
@@ -101,10 +103,28 @@ var linuxConsts = []string{
 	"O_ACCMODE", "O_RDONLY", "O_RDWR",
 	"AT_FDCWD", "AT_EMPTY_PATH", "STATX_TYPE", "STATX_MODE", "STATX_SIZE",
 	"PROT_READ", "PROT_WRITE", "MAP_SHARED", "MAP_PRIVATE", "S_IFMT", "S_IFREG",
+	"SOCKETCALL_SENDMSG", "SOCKETCALL_RECVMSG",
+}
+
+// linuxRenamed maps generated names to the UAPI macros they are read from,
+// where the macro's own name would collide with a syscall number:
+// linux/net.h's socketcall(2) call numbers SYS_SENDMSG and SYS_RECVMSG are
+// not __NR_sendmsg and __NR_recvmsg (_SYS_SENDMSG, _SYS_RECVMSG).
+var linuxRenamed = map[string]string{
+	"SOCKETCALL_SENDMSG": "SYS_SENDMSG",
+	"SOCKETCALL_RECVMSG": "SYS_RECVMSG",
+}
+
+// headerMacro returns the macro a linuxConsts name is read from.
+func headerMacro(name string) string {
+	if m, ok := linuxRenamed[name]; ok {
+		return m
+	}
+	return name
 }
 
 // linuxConstHeaders are included to read linuxConsts.
-var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h", "linux/mman.h"}
+var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h", "linux/mman.h", "linux/net.h"}
 
 // linuxConstSources are the headers (relative to the include directory)
 // that hold the definitions of linuxConsts; the Source lines name those of
@@ -112,5 +132,5 @@ var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h
 var linuxConstSources = []string{
 	"linux/memfd.h", "asm-generic/hugetlb_encode.h", "linux/fcntl.h",
 	"asm/fcntl.h", "asm-generic/fcntl.h", "linux/stat.h", "linux/mman.h",
-	"asm/mman.h", "asm-generic/mman.h", "asm-generic/mman-common.h",
+	"asm/mman.h", "asm-generic/mman.h", "asm-generic/mman-common.h", "linux/net.h",
 }
