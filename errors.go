@@ -1,9 +1,6 @@
 package memfile
 
-import (
-	"errors"
-	"strconv"
-)
+import "errors"
 
 // ErrClosed is returned by every method of a MemFile that has been closed or
 // released, and by a second Close.
@@ -39,7 +36,7 @@ type Error struct {
 func (e *Error) Error() string {
 	s := "memfile: " + e.Op
 	if e.Name != "" {
-		s += " " + strconv.Quote(e.Name)
+		s += " " + quoteName(e.Name)
 	}
 	s += ": " + e.Err.Error()
 	if e.hint != "" {
@@ -65,4 +62,46 @@ func opError(op, name string, err error, hint string) error {
 // unsupportedError builds an *Error that matches ErrNotSupported.
 func unsupportedError(op, name string, err error, hint string) error {
 	return &Error{Op: op, Name: name, Err: err, hint: hint, unsupported: true}
+}
+
+// quoteName quotes a name for Error exactly as strconv.QuoteToASCII does:
+// printable ASCII as is, everything else escaped (\n, \x01, \u00e9, \U0001f600;
+// an invalid UTF-8 byte as \xff), so no name can forge or hide text in a log.
+// It needs none of strconv's Unicode tables, which strconv.Quote would add to
+// every program (12 KiB; scripts/footprint.sh).
+func quoteName(s string) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 4*len(s)+2) // no escape is longer than 4 bytes per input byte
+	b[0] = '"'
+	n := 1
+	for i, r := range s {
+		var esc byte // the letter after the backslash
+		digits := 0  // hex digits of r after it
+		switch {
+		case r == 0xfffd && (len(s)-i < 3 || s[i:i+3] != "\xef\xbf\xbd"):
+			esc, digits, r = 'x', 2, rune(s[i]) // an invalid UTF-8 byte
+		case r == '"' || r == '\\':
+			esc = byte(r)
+		case r >= ' ' && r < 0x7f:
+			b[n] = byte(r)
+			n++
+			continue
+		case r >= '\a' && r <= '\r':
+			esc = "abtnvfr"[r-'\a']
+		case r < 0x80:
+			esc, digits = 'x', 2
+		case r < 0x10000:
+			esc, digits = 'u', 4
+		default:
+			esc, digits = 'U', 8
+		}
+		b[n], b[n+1] = '\\', esc
+		n += 2
+		for shift := 4 * (digits - 1); shift >= 0; shift -= 4 {
+			b[n] = hex[r>>uint(shift)&15]
+			n++
+		}
+	}
+	b[n] = '"'
+	return string(b[:n+1])
 }

@@ -80,10 +80,10 @@ func (m *MemFile) Seals() (Seals, error) {
 	if err := m.rlock(); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
-	r, err := sysFcntl(m.fd, fcntlGetSeals, 0)
-	if err != nil {
-		return 0, opError("fcntl(F_GET_SEALS)", m.name, err, "")
+	r, e := fcntlErrno(m.fd, fcntlGetSeals, 0) // inlined; cannot panic, so no defer
+	m.runlock()
+	if e != 0 {
+		return 0, opError("fcntl(F_GET_SEALS)", m.name, e, "")
 	}
 	return sealsFromOS(uintptr(r)), nil
 }
@@ -108,9 +108,10 @@ func (m *MemFile) AddSeals(seals Seals) error {
 	if err := m.rlock(); err != nil {
 		return err
 	}
-	defer m.runlock()
-	if _, err := sysFcntl(m.fd, fcntlAddSeals, sealsToOS(seals)); err != nil {
-		return sealError(m.name, seals, err)
+	_, e := fcntlErrno(m.fd, fcntlAddSeals, sealsToOS(seals)) // inlined; cannot panic, so no defer
+	m.runlock()
+	if e != 0 {
+		return sealError(m.name, seals, e)
 	}
 	return nil
 }

@@ -155,7 +155,7 @@ func sealError(name string, s Seals, err error) error {
 		}
 		return opError(op, name, err, "")
 	case syscall.EBUSY:
-		return opError(op, name, err, "a shared mapping of the file still exists: unmap every shared mapping before adding the write seal")
+		return opError(op, name, err, "a shared mapping of the file still exists: unmap every shared mapping before adding the write seal (the kernel also answers EBUSY while it briefly holds an extra reference to a page; adding a seal again is harmless)")
 	case syscall.EPERM:
 		return opError(op, name, err, "the file is sealed against new seals (created without AllowSealing, or SealSeal added), or the descriptor is read-only")
 	}

@@ -52,3 +52,12 @@ func fileKind(uint32) string { return "file" }
 func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) {
 	return nil, unsupportedError("mmap", m.name, ErrNotSupported, "")
 }
+
+// fcntlErrno: see sys_unix.go. Its errno here is errnoStub, as plan9 has no
+// syscall.Errno; it matches ErrNotSupported.
+func fcntlErrno(int, uintptr, uintptr) (int, errnoStub) { return 0, 1 }
+
+type errnoStub uintptr
+
+func (errnoStub) Error() string { return ErrNotSupported.Error() }
+func (errnoStub) Unwrap() error { return ErrNotSupported }

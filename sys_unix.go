@@ -53,11 +53,23 @@ func sysClose(fd int) error {
 }
 
 func sysFcntl(fd int, cmd, arg uintptr) (int, error) {
-	if e := inject(_SYS_FCNTL); e != 0 {
-		return -1, e
+	r, e := fcntlErrno(fd, cmd, arg)
+	return r, errnoErr(e)
+}
+
+// fcntlErrno is sysFcntl with the bare errno. Unlike sysFcntl it is small
+// enough to be inlined (under `if injecting` the injection guard costs no
+// inlining budget), so Seals and AddSeals, whose system call is cheap, make
+// it from their own frame: one call level less measured ~9 ns of a ~200 ns
+// call on an AMD EPYC VM whose kernel mitigates SRSO (BenchmarkSeals).
+func fcntlErrno(fd int, cmd, arg uintptr) (int, syscall.Errno) {
+	if injecting {
+		if e := inject(_SYS_FCNTL); e != 0 {
+			return -1, e
+		}
 	}
 	r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), cmd, arg)
-	return int(r), errnoErr(e)
+	return int(r), e
 }
 
 // bufPtr returns a pointer to p's first byte, or to a static byte for an

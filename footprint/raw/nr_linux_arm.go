@@ -1,0 +1,4 @@
+package main
+
+// memfd_create(2) (arch/arm/tools/syscall.tbl).
+const sysMemfdCreate = 385
