@@ -36,7 +36,7 @@ func genFreebsd(files map[string][]byte, root, xdir string) error {
 	}
 	var problems []string
 	checkedGo := map[string]bool{}
-	tables := &freebsdTables{}
+	tables := &checkTables{goos: "freebsd", arches: freebsdArches}
 	for _, goarch := range freebsdArches {
 		goVals, err := knownValues(root+"/src/syscall", "freebsd", goarch)
 		if err != nil {
@@ -113,65 +113,4 @@ func genFreebsd(files map[string][]byte, root, xdir string) error {
 	writeConstBlock(buf, []string{"FreeBSD constants, the same on every FreeBSD GOARCH."}, cs)
 	files["zsysnum_freebsd.go"], err = gofmt("zsysnum_freebsd.go", buf)
 	return err
-}
-
-// freebsdTables collects the test tables of each FreeBSD GOARCH (and Go
-// version gate) and writes one file for each distinct table: the numbers are
-// the same on every FreeBSD GOARCH, so normally one file serves them all.
-type freebsdTables struct {
-	groups []freebsdTable
-}
-
-type freebsdTable struct {
-	gate    string // "" or a release tag such as "go1.20"
-	arches  []string
-	entries []checkEntry
-}
-
-func (t *freebsdTables) add(goarch, gate string, entries []checkEntry) {
-	for i := range t.groups {
-		g := &t.groups[i]
-		if g.gate == gate && sameEntries(g.entries, entries) {
-			g.arches = append(g.arches, goarch)
-			return
-		}
-	}
-	t.groups = append(t.groups, freebsdTable{gate: gate, arches: []string{goarch}, entries: entries})
-}
-
-func sameEntries(a, b []checkEntry) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func (t *freebsdTables) render(files map[string][]byte) error {
-	for _, g := range t.groups {
-		name := "zsysnum_check_freebsd"
-		if len(g.arches) < len(freebsdArches) {
-			name += "_" + strings.Join(g.arches, "_")
-		}
-		constraint := "freebsd"
-		if len(g.arches) < len(freebsdArches) {
-			constraint += " && (" + strings.Join(g.arches, " || ") + ")"
-		}
-		src := "names that $GOROOT/src/syscall/z*_freebsd_{" + strings.Join(g.arches, ",") + "}.go define"
-		if g.gate != "" {
-			name += "_" + strings.ReplaceAll(g.gate, ".", "")
-			constraint += " && " + g.gate
-			src += "; needs " + g.gate
-		}
-		name += "_test.go"
-		var err error
-		if files[name], err = checkFile(name, constraint, src, g.entries); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -57,6 +57,11 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 	}
 
 	var problems []string
+	var linuxGoarches []string
+	for _, a := range linuxArches {
+		linuxGoarches = append(linuxGoarches, a.goarch)
+	}
+	tables := &checkTables{goos: "linux", arches: linuxGoarches}
 	for _, r := range results {
 		goarch := r.arch.goarch
 		ours := map[string]int64{}
@@ -92,12 +97,7 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 				checks = append(checks, checkEntry{label: labels[i], goName: n})
 			}
 		}
-		name := "zsysnum_check_linux_" + goarch + "_test.go"
-		files[name], err = checkFile(name, "linux && "+goarch,
-			"names that $GOROOT/src/syscall/z*_linux_"+goarch+".go defines", checks)
-		if err != nil {
-			return err
-		}
+		tables.add(goarch, "", checks)
 
 		var sys []constEntry
 		var missing []string
@@ -129,10 +129,13 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 			buf.WriteString("\n")
 			writeConstBlock(buf, []string{"Constants whose value differs between GOARCHes."}, cs)
 		}
-		name = "zsysnum_linux_" + goarch + ".go"
+		name := "zsysnum_linux_" + goarch + ".go"
 		if files[name], err = gofmt(name, buf); err != nil {
 			return err
 		}
+	}
+	if err := tables.render(files); err != nil {
+		return err
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("the headers disagree with Go's own tables:\n\t%s", strings.Join(problems, "\n\t"))
