@@ -110,357 +110,262 @@ func rawSealImmutable(fd int) syscall.Errno {
 	return e
 }
 
-// benchFile returns a sealable MemFile of size bytes, closed when b ends.
-func benchFile(b *testing.B, size int) *MemFile {
-	b.Helper()
-	m, err := Create("bench", Options{AllowSealing: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close() })
-	if size > 0 {
-		if _, err := m.WriteAt(make([]byte, size), 0); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return m
+// benchPair is one operation measured two ways: wrap through the library,
+// raw through syscall.Syscall with the same system calls. Each returns the
+// failure, so the runner reports it from its own goroutine; both are
+// closures, so both pay the same extra call.
+type benchPair struct {
+	name  string
+	batch int   // calls per batch in TestPairedOverhead
+	bytes int64 // bytes per call, for b.SetBytes; 0 for none
+	wrap  func() error
+	raw   func() error
 }
 
-func BenchmarkCreateClose(b *testing.B) {
-	// Let Create learn the kernel's answer to the exec flags first.
-	m, err := Create("bench", Options{})
-	if err != nil {
-		b.Fatal(err)
+// errnoErr0 turns a zero Errno into a nil error.
+func errnoErr0(e syscall.Errno) error {
+	if e != 0 {
+		return e
 	}
-	m.Close()
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
+	return nil
+}
+
+// benchPairs returns every pair, on files that are closed when tb ends: f
+// holds 1 MiB and has SealShrink, w is written by the write benchmarks.
+func benchPairs(tb testing.TB) []benchPair {
+	tb.Helper()
+	// Let Create learn the kernel's answer to the exec flags first.
+	for _, o := range []Options{{}, {AllowSealing: true}} {
+		m, err := Create("bench", o)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		m.Close()
+	}
+	f, err := Create("bench", Options{AllowSealing: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	if _, err := f.WriteAt(make([]byte, bench1M), 0); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.AddSeals(SealShrink); err != nil {
+		tb.Fatal(err)
+	}
+	w, err := Create("bench", Options{AllowSealing: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { w.Close() })
+	fd, wfd := f.fd, w.fd
+	buf4K, buf1M := make([]byte, bench4K), make([]byte, bench1M)
+	p4K, p1M := uintptr(unsafe.Pointer(&buf4K[0])), uintptr(unsafe.Pointer(&buf1M[0]))
+
+	readAt := func(buf []byte) func() error {
+		return func() error { _, err := f.ReadAt(buf, 0); return err }
+	}
+	preadRaw := func(p uintptr, n int) func() error {
+		return func() error {
+			_, _, e := syscall.Syscall6(sysPreadNr, uintptr(fd), p, uintptr(n), 0, 0, 0)
+			return errnoErr0(e)
+		}
+	}
+	writeAt := func(buf []byte) func() error {
+		return func() error { _, err := w.WriteAt(buf, 0); return err }
+	}
+	pwriteRaw := func(p uintptr, n int) func() error {
+		return func() error {
+			_, _, e := syscall.Syscall6(sysPwriteNr, uintptr(wfd), p, uintptr(n), 0, 0, 0)
+			return errnoErr0(e)
+		}
+	}
+	return []benchPair{
+		{"CreateClose", 50, 0, func() error {
 			m, err := Create("bench", Options{})
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if err := m.Close(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
+			return m.Close()
+		}, func() error {
 			fd, e := rawCreateDefault()
 			if e != 0 {
-				b.Fatal(e)
+				return e
 			}
-			if e := rawClose(fd); e != 0 {
-				b.Fatal(e)
-			}
-		}
-	})
-}
-
-// BenchmarkCreateWriteSealClose is the producer's side of a handoff: a
-// sealable file, 4 KiB written with write(2), SealImmutable, close.
-func BenchmarkCreateWriteSealClose(b *testing.B) {
-	m, err := Create("bench", Options{AllowSealing: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m.Close()
-	data := make([]byte, bench4K)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(bench4K)
-		for i := 0; i < b.N; i++ {
+			return errnoErr0(rawClose(fd))
+		}},
+		// The producer's side of a handoff: a sealable file, 4 KiB written
+		// with write(2), SealImmutable, close.
+		{"CreateWriteSealClose", 30, bench4K, func() error {
 			m, err := Create("bench", Options{AllowSealing: true})
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if _, err := m.Write(data); err != nil {
-				b.Fatal(err)
+			if _, err := m.Write(buf4K); err != nil {
+				return err
 			}
 			if err := addSealsRetry(m, SealImmutable); err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if err := m.Close(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(bench4K)
-		for i := 0; i < b.N; i++ {
+			return m.Close()
+		}, func() error {
 			fd, e := rawCreateSealable()
 			if e != 0 {
-				b.Fatal(e)
+				return e
 			}
-			n, _, e := syscall.Syscall(_SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&data[0])), uintptr(len(data)))
-			if e != 0 || int(n) != len(data) {
-				b.Fatal(n, e)
+			if _, _, e := syscall.Syscall(_SYS_WRITE, uintptr(fd), p4K, bench4K); e != 0 {
+				return e
 			}
 			if e := rawSealImmutable(fd); e != 0 {
-				b.Fatal(e)
+				return e
 			}
-			if e := rawClose(fd); e != 0 {
-				b.Fatal(e)
-			}
-		}
-	})
-}
-
-func BenchmarkSeals(b *testing.B) {
-	m := benchFile(b, 0)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			s, err := m.Seals()
-			if err != nil {
-				b.Fatal(err)
-			}
+			return errnoErr0(rawClose(fd))
+		}},
+		{"Seals", 1000, 0, func() error {
+			s, err := f.Seals()
 			sinkInt += int(s)
-		}
-	})
-	fd := uintptr(m.fd)
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			r, _, e := syscall.Syscall(_SYS_FCNTL, fd, _F_GET_SEALS, 0)
-			if e != 0 {
-				b.Fatal(e)
-			}
+			return err
+		}, func() error {
+			r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_GET_SEALS, 0)
 			sinkInt += int(r)
-		}
-	})
-}
-
-// BenchmarkAddSeals adds a seal the file already has: the kernel does the
-// full F_ADD_SEALS path, and the call can be repeated.
-func BenchmarkAddSeals(b *testing.B) {
-	m := benchFile(b, 0)
-	if err := m.AddSeals(SealShrink); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			if err := m.AddSeals(SealShrink); err != nil {
-				b.Fatal(err)
+			return errnoErr0(e)
+		}},
+		{"AddSeals", 1000, 0, func() error {
+			return f.AddSeals(SealShrink)
+		}, func() error {
+			_, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_ADD_SEALS, _F_SEAL_SHRINK)
+			return errnoErr0(e)
+		}},
+		// Read4K and Write4K rewind with Seek after each call, on both sides
+		// (lseek, or _llseek on 32-bit Linux, as the library does).
+		{"Read4K", 300, bench4K, func() error {
+			if _, err := f.Read(buf4K); err != nil {
+				return err
 			}
-		}
-	})
-	fd := uintptr(m.fd)
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			if _, _, e := syscall.Syscall(_SYS_FCNTL, fd, _F_ADD_SEALS, _F_SEAL_SHRINK); e != 0 {
-				b.Fatal(e)
+			_, err := f.Seek(0, io.SeekStart)
+			return err
+		}, func() error {
+			if _, _, e := syscall.Syscall(_SYS_READ, uintptr(fd), p4K, bench4K); e != 0 {
+				return e
 			}
-		}
-	})
-}
-
-// BenchmarkRead4K and BenchmarkWrite4K rewind with Seek after each call, on
-// both sides (lseek, or _llseek on 32-bit Linux, as the library does).
-func BenchmarkRead4K(b *testing.B) {
-	m := benchFile(b, bench4K)
-	buf := make([]byte, bench4K)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(bench4K)
-		for i := 0; i < b.N; i++ {
-			if n, err := m.Read(buf); err != nil || n != len(buf) {
-				b.Fatal(n, err)
+			return errnoErr0(rawSeek0(fd))
+		}},
+		{"Write4K", 300, bench4K, func() error {
+			if _, err := w.Write(buf4K); err != nil {
+				return err
 			}
-			if _, err := m.Seek(0, io.SeekStart); err != nil {
-				b.Fatal(err)
+			_, err := w.Seek(0, io.SeekStart)
+			return err
+		}, func() error {
+			if _, _, e := syscall.Syscall(_SYS_WRITE, uintptr(wfd), p4K, bench4K); e != 0 {
+				return e
 			}
-		}
-	})
-	fd := m.fd
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(bench4K)
-		for i := 0; i < b.N; i++ {
-			n, _, e := syscall.Syscall(_SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
-			if e != 0 || int(n) != len(buf) {
-				b.Fatal(n, e)
-			}
-			if e := rawSeek0(fd); e != 0 {
-				b.Fatal(e)
-			}
-		}
-	})
-}
-
-func BenchmarkWrite4K(b *testing.B) {
-	m := benchFile(b, 0)
-	buf := make([]byte, bench4K)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(bench4K)
-		for i := 0; i < b.N; i++ {
-			if n, err := m.Write(buf); err != nil || n != len(buf) {
-				b.Fatal(n, err)
-			}
-			if _, err := m.Seek(0, io.SeekStart); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	fd := m.fd
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(bench4K)
-		for i := 0; i < b.N; i++ {
-			n, _, e := syscall.Syscall(_SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
-			if e != 0 || int(n) != len(buf) {
-				b.Fatal(n, e)
-			}
-			if e := rawSeek0(fd); e != 0 {
-				b.Fatal(e)
-			}
-		}
-	})
-}
-
-// benchReadAt and benchWriteAt use offset 0, whose argument words are zero
-// in every ABI's encoding, so the baseline needs no per-architecture split.
-func benchReadAt(b *testing.B, size int) {
-	m := benchFile(b, size)
-	buf := make([]byte, size)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(size))
-		for i := 0; i < b.N; i++ {
-			if n, err := m.ReadAt(buf, 0); err != nil || n != len(buf) {
-				b.Fatal(n, err)
-			}
-		}
-	})
-	fd := uintptr(m.fd)
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(size))
-		for i := 0; i < b.N; i++ {
-			n, _, e := syscall.Syscall6(sysPreadNr, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
-			if e != 0 || int(n) != len(buf) {
-				b.Fatal(n, e)
-			}
-		}
-	})
-}
-
-func benchWriteAt(b *testing.B, size int) {
-	m := benchFile(b, size)
-	buf := make([]byte, size)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(size))
-		for i := 0; i < b.N; i++ {
-			if n, err := m.WriteAt(buf, 0); err != nil || n != len(buf) {
-				b.Fatal(n, err)
-			}
-		}
-	})
-	fd := uintptr(m.fd)
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(size))
-		for i := 0; i < b.N; i++ {
-			n, _, e := syscall.Syscall6(sysPwriteNr, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
-			if e != 0 || int(n) != len(buf) {
-				b.Fatal(n, e)
-			}
-		}
-	})
-}
-
-func BenchmarkReadAt4K(b *testing.B)  { benchReadAt(b, bench4K) }
-func BenchmarkReadAt1M(b *testing.B)  { benchReadAt(b, bench1M) }
-func BenchmarkWriteAt4K(b *testing.B) { benchWriteAt(b, bench4K) }
-func BenchmarkWriteAt1M(b *testing.B) { benchWriteAt(b, bench1M) }
-
-// BenchmarkMapUnmap1M maps 1 MiB read-only and unmaps it without touching
-// it: fstat (the size check), mmap and munmap on both sides.
-func BenchmarkMapUnmap1M(b *testing.B) {
-	m := benchFile(b, bench1M)
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			mp, err := m.Map(0, bench1M, MapReadOnly)
+			return errnoErr0(rawSeek0(wfd))
+		}},
+		{"ReadAt4K", 400, bench4K, readAt(buf4K), preadRaw(p4K, bench4K)},
+		{"ReadAt1M", 4, bench1M, readAt(buf1M), preadRaw(p1M, bench1M)},
+		{"WriteAt4K", 400, bench4K, writeAt(buf4K), pwriteRaw(p4K, bench4K)},
+		{"WriteAt1M", 3, bench1M, writeAt(buf1M), pwriteRaw(p1M, bench1M)},
+		// Map does fstat (the range check) and mmap.
+		{"MapUnmap1M", 50, 0, func() error {
+			mp, err := f.Map(0, bench1M, MapReadOnly)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if err := mp.Unmap(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	fd := m.fd
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
+			return mp.Unmap()
+		}, func() error {
 			_, size, e := rawFstat(fd)
-			if e != 0 || size < bench1M {
-				b.Fatal(size, e)
+			if e != 0 {
+				return e
+			}
+			if size < bench1M {
+				return errors.New("file too small")
 			}
 			addr, e := rawMmap(fd, bench1M, _PROT_READ, _MAP_SHARED)
 			if e != 0 {
-				b.Fatal(e)
+				return e
 			}
-			if _, _, e := syscall.Syscall(_SYS_MUNMAP, addr, bench1M, 0); e != 0 {
-				b.Fatal(e)
-			}
-		}
-	})
-}
-
-// BenchmarkFromFd adopts a descriptor and gives it back with Release (which
-// makes no system call): fstat, fcntl(F_GET_SEALS), fcntl(F_SETFD) on both
-// sides.
-func BenchmarkFromFd(b *testing.B) {
-	m := benchFile(b, 0)
-	fd := m.fd
-	b.Run("memfile", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
+			_, _, e = syscall.Syscall(_SYS_MUNMAP, addr, bench1M, 0)
+			return errnoErr0(e)
+		}},
+		// FromFd does fstat, F_GET_SEALS and F_SETFD; Release gives the
+		// descriptor back without a system call.
+		{"FromFd", 200, 0, func() error {
 			a, err := FromFd(fd)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if _, err := a.Release(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("syscall", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
+			_, err = a.Release()
+			return err
+		}, func() error {
 			mode, _, e := rawFstat(fd)
-			if e != 0 || mode&_S_IFMT != _S_IFREG {
-				b.Fatal(mode, e)
+			if e != 0 {
+				return e
+			}
+			if mode&_S_IFMT != _S_IFREG {
+				return errors.New("not a regular file")
 			}
 			r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_GET_SEALS, 0)
 			if e != 0 {
-				b.Fatal(e)
+				return e
 			}
 			sinkInt += int(r)
-			if _, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_SETFD, _FD_CLOEXEC); e != 0 {
-				b.Fatal(e)
-			}
-		}
-	})
+			_, _, e = syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_SETFD, _FD_CLOEXEC)
+			return errnoErr0(e)
+		}},
+	}
 }
+
+// runPair runs the pair called name as the sub-benchmarks "memfile" and
+// "syscall", one after the other, so both see the same machine state.
+func runPair(b *testing.B, name string) {
+	for _, p := range benchPairs(b) {
+		if p.name != name {
+			continue
+		}
+		for _, side := range []struct {
+			name string
+			op   func() error
+		}{{"memfile", p.wrap}, {"syscall", p.raw}} {
+			op, bytes := side.op, p.bytes
+			b.Run(side.name, func(b *testing.B) {
+				b.ReportAllocs()
+				if bytes > 0 {
+					b.SetBytes(bytes)
+				}
+				for i := 0; i < b.N; i++ {
+					if err := op(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+		return
+	}
+	b.Fatalf("no benchmark pair %q", name)
+}
+
+func BenchmarkCreateClose(b *testing.B)          { runPair(b, "CreateClose") }
+func BenchmarkCreateWriteSealClose(b *testing.B) { runPair(b, "CreateWriteSealClose") }
+func BenchmarkSeals(b *testing.B)                { runPair(b, "Seals") }
+func BenchmarkAddSeals(b *testing.B)             { runPair(b, "AddSeals") }
+func BenchmarkRead4K(b *testing.B)               { runPair(b, "Read4K") }
+func BenchmarkWrite4K(b *testing.B)              { runPair(b, "Write4K") }
+func BenchmarkReadAt4K(b *testing.B)             { runPair(b, "ReadAt4K") }
+func BenchmarkReadAt1M(b *testing.B)             { runPair(b, "ReadAt1M") }
+func BenchmarkWriteAt4K(b *testing.B)            { runPair(b, "WriteAt4K") }
+func BenchmarkWriteAt1M(b *testing.B)            { runPair(b, "WriteAt1M") }
+func BenchmarkMapUnmap1M(b *testing.B)           { runPair(b, "MapUnmap1M") }
+func BenchmarkFromFd(b *testing.B)               { runPair(b, "FromFd") }
 
 // TestPairedOverhead is the noise-resistant twin of the benchmarks above,
 // for shared or busy machines (scripts/bench.sh runs it): for each pair it
 // alternates short batches of the wrapper and of its baseline, in turn
 // starting with either, and reports the medians over the rounds of the
 // per-op times and of the per-round ratio. A disturbance then hits one
-// round of both sides rather than all of one side. Both sides are closures,
-// so both pay the same extra call. It runs only when MEMFILE_BENCH_PAIRED is
-// set (to the number of rounds, or 1 for the default 200).
+// round of both sides rather than all of one side. It runs only when
+// MEMFILE_BENCH_PAIRED is set (to the number of rounds, or 1 for the
+// default 200).
 func TestPairedOverhead(t *testing.T) {
 	rounds, _ := strconv.Atoi(os.Getenv("MEMFILE_BENCH_PAIRED"))
 	if rounds <= 0 {
@@ -469,179 +374,27 @@ func TestPairedOverhead(t *testing.T) {
 	if rounds == 1 {
 		rounds = 200
 	}
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	mustErrno := func(e syscall.Errno) {
-		if e != 0 {
-			t.Fatal(e)
-		}
-	}
-	f, err := Create("bench", Options{AllowSealing: true})
-	must(err)
-	defer f.Close()
-	_, err = f.WriteAt(make([]byte, bench1M), 0)
-	must(err)
-	must(f.AddSeals(SealShrink))
-	fd := f.fd
-	w, err := Create("bench", Options{AllowSealing: true}) // for Write/WriteAt
-	must(err)
-	defer w.Close()
-	wfd := w.fd
-	buf4K, buf1M := make([]byte, bench4K), make([]byte, bench1M)
-	p4K, p1M := uintptr(unsafe.Pointer(&buf4K[0])), uintptr(unsafe.Pointer(&buf1M[0]))
-
-	pairs := []struct {
-		name      string
-		batch     int
-		wrap, raw func()
-	}{
-		{"CreateClose", 50, func() {
-			m, err := Create("bench", Options{})
-			must(err)
-			must(m.Close())
-		}, func() {
-			fd, e := rawCreateDefault()
-			mustErrno(e)
-			mustErrno(rawClose(fd))
-		}},
-		{"CreateWriteSealClose", 30, func() {
-			m, err := Create("bench", Options{AllowSealing: true})
-			must(err)
-			_, err = m.Write(buf4K)
-			must(err)
-			must(addSealsRetry(m, SealImmutable))
-			must(m.Close())
-		}, func() {
-			fd, e := rawCreateSealable()
-			mustErrno(e)
-			_, _, e = syscall.Syscall(_SYS_WRITE, uintptr(fd), p4K, bench4K)
-			mustErrno(e)
-			mustErrno(rawSealImmutable(fd))
-			mustErrno(rawClose(fd))
-		}},
-		{"Seals", 1000, func() {
-			s, err := f.Seals()
-			must(err)
-			sinkInt += int(s)
-		}, func() {
-			r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_GET_SEALS, 0)
-			mustErrno(e)
-			sinkInt += int(r)
-		}},
-		{"AddSeals", 1000, func() {
-			must(f.AddSeals(SealShrink))
-		}, func() {
-			_, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_ADD_SEALS, _F_SEAL_SHRINK)
-			mustErrno(e)
-		}},
-		{"Read4K", 300, func() {
-			_, err := f.Read(buf4K)
-			must(err)
-			_, err = f.Seek(0, io.SeekStart)
-			must(err)
-		}, func() {
-			_, _, e := syscall.Syscall(_SYS_READ, uintptr(fd), p4K, bench4K)
-			mustErrno(e)
-			mustErrno(rawSeek0(fd))
-		}},
-		{"Write4K", 300, func() {
-			_, err := w.Write(buf4K)
-			must(err)
-			_, err = w.Seek(0, io.SeekStart)
-			must(err)
-		}, func() {
-			_, _, e := syscall.Syscall(_SYS_WRITE, uintptr(wfd), p4K, bench4K)
-			mustErrno(e)
-			mustErrno(rawSeek0(wfd))
-		}},
-		{"ReadAt4K", 400, func() {
-			_, err := f.ReadAt(buf4K, 0)
-			must(err)
-		}, func() {
-			_, _, e := syscall.Syscall6(sysPreadNr, uintptr(fd), p4K, bench4K, 0, 0, 0)
-			mustErrno(e)
-		}},
-		{"ReadAt1M", 4, func() {
-			_, err := f.ReadAt(buf1M, 0)
-			must(err)
-		}, func() {
-			_, _, e := syscall.Syscall6(sysPreadNr, uintptr(fd), p1M, bench1M, 0, 0, 0)
-			mustErrno(e)
-		}},
-		{"WriteAt4K", 400, func() {
-			_, err := w.WriteAt(buf4K, 0)
-			must(err)
-		}, func() {
-			_, _, e := syscall.Syscall6(sysPwriteNr, uintptr(wfd), p4K, bench4K, 0, 0, 0)
-			mustErrno(e)
-		}},
-		{"WriteAt1M", 3, func() {
-			_, err := w.WriteAt(buf1M, 0)
-			must(err)
-		}, func() {
-			_, _, e := syscall.Syscall6(sysPwriteNr, uintptr(wfd), p1M, bench1M, 0, 0, 0)
-			mustErrno(e)
-		}},
-		{"MapUnmap1M", 50, func() {
-			mp, err := f.Map(0, bench1M, MapReadOnly)
-			must(err)
-			must(mp.Unmap())
-		}, func() {
-			_, size, e := rawFstat(fd)
-			mustErrno(e)
-			if size < bench1M {
-				t.Fatal(size)
-			}
-			addr, e := rawMmap(fd, bench1M, _PROT_READ, _MAP_SHARED)
-			mustErrno(e)
-			_, _, e = syscall.Syscall(_SYS_MUNMAP, addr, bench1M, 0)
-			mustErrno(e)
-		}},
-		{"FromFd", 200, func() {
-			a, err := FromFd(fd)
-			must(err)
-			_, err = a.Release()
-			must(err)
-		}, func() {
-			mode, _, e := rawFstat(fd)
-			mustErrno(e)
-			if mode&_S_IFMT != _S_IFREG {
-				t.Fatal(mode)
-			}
-			r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_GET_SEALS, 0)
-			mustErrno(e)
-			sinkInt += int(r)
-			_, _, e = syscall.Syscall(_SYS_FCNTL, uintptr(fd), _F_SETFD, _FD_CLOEXEC)
-			mustErrno(e)
-		}},
-	}
-	for _, p := range pairs {
-		wrapNs, rawNs, ratios := make([]float64, rounds), make([]float64, rounds), make([]float64, rounds)
-		for i := 0; i < p.batch; i++ { // warm up
-			p.wrap()
-			p.raw()
-		}
-		for r := 0; r < rounds; r++ {
-			first, second := p.wrap, p.raw
-			if r%2 == 1 {
-				first, second = p.raw, p.wrap
-			}
+	for _, p := range benchPairs(t) {
+		batch := func(op func() error) time.Duration {
 			t0 := time.Now()
 			for i := 0; i < p.batch; i++ {
-				first()
+				if err := op(); err != nil {
+					t.Fatalf("%s: %v", p.name, err)
+				}
 			}
-			t1 := time.Now()
-			for i := 0; i < p.batch; i++ {
-				second()
+			return time.Since(t0)
+		}
+		batch(p.wrap) // warm up
+		batch(p.raw)
+		wrapNs, rawNs, ratios := make([]float64, rounds), make([]float64, rounds), make([]float64, rounds)
+		for r := 0; r < rounds; r++ {
+			var dw, dr time.Duration
+			if r%2 == 0 {
+				dw, dr = batch(p.wrap), batch(p.raw)
+			} else {
+				dr, dw = batch(p.raw), batch(p.wrap)
 			}
-			d1, d2 := float64(t1.Sub(t0)), float64(time.Since(t1))
-			if r%2 == 1 {
-				d1, d2 = d2, d1
-			}
-			wrapNs[r], rawNs[r], ratios[r] = d1/float64(p.batch), d2/float64(p.batch), d1/d2
+			wrapNs[r], rawNs[r], ratios[r] = float64(dw)/float64(p.batch), float64(dr)/float64(p.batch), float64(dw)/float64(dr)
 		}
 		sort.Float64s(wrapNs)
 		sort.Float64s(rawNs)
