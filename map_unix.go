@@ -38,10 +38,10 @@ func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) 
 	if err := checkRange(offset, length); err != nil {
 		return nil, opError("mmap", m.name, errInvalid, err.Error())
 	}
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return nil, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	_, size, err := sysFstat(m.fd)
 	if err != nil {
 		return nil, opError(fstatOp, m.name, err, "")

@@ -42,8 +42,10 @@ func newMemFile(fd int, name string) *MemFile {
 	return m
 }
 
-// rlock takes the read lock and fails with ErrClosed on a closed file.
-func (m *MemFile) rlock() error {
+// incref marks a call that uses m.fd as in flight, or fails with ErrClosed
+// on a closed file; every successful incref is paired with one decref. op
+// names the system call about to be made, for the error.
+func (m *MemFile) incref(op string) error {
 	m.mu.RLock()
 	if m.closed {
 		m.mu.RUnlock()
@@ -52,7 +54,8 @@ func (m *MemFile) rlock() error {
 	return nil
 }
 
-func (m *MemFile) runlock() { m.mu.RUnlock() }
+// decref ends a call that incref began.
+func (m *MemFile) decref() { m.mu.RUnlock() }
 
 // Name returns the name the file was created with, without the "memfd:"
 // prefix the kernel shows in /proc/self/fd. For a file adopted with FromFd it
@@ -107,10 +110,10 @@ func (m *MemFile) Release() (uintptr, error) {
 // offset; each must be closed. Errors: ErrClosed; EMFILE when the process
 // has no free descriptor.
 func (m *MemFile) Dup() (*MemFile, error) {
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return nil, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	fd, err := sysFcntl(m.fd, fcntlDupfdCloexec, 0)
 	if err != nil {
 		return nil, opError("fcntl(F_DUPFD_CLOEXEC)", m.name, err, "")
@@ -121,10 +124,10 @@ func (m *MemFile) Dup() (*MemFile, error) {
 // Read reads up to len(p) bytes at the file offset with read(2) and returns
 // io.EOF at the end of the file.
 func (m *MemFile) Read(p []byte) (int, error) {
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	n, err := sysRead(m.fd, p)
 	if err != nil {
 		return 0, opError("read", m.name, err, "")
@@ -142,10 +145,10 @@ func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, opError("pread", m.name, errInvalid, "negative offset")
 	}
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	n := 0
 	for n < len(p) {
 		k, err := sysPread(m.fd, p[n:], off+int64(n))
@@ -164,10 +167,10 @@ func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
 // needed. Errors: EPERM once SealWrite or SealFutureWrite is set (or
 // SealGrow, for a write past the end).
 func (m *MemFile) Write(p []byte) (int, error) {
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	n := 0
 	for n < len(p) {
 		k, err := sysWrite(m.fd, p[n:])
@@ -188,10 +191,10 @@ func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, opError("pwrite", m.name, errInvalid, "negative offset")
 	}
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	n := 0
 	for n < len(p) {
 		k, err := sysPwrite(m.fd, p[n:], off+int64(n))
@@ -210,10 +213,10 @@ func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 // returns the new offset. Errors: EINVAL for a negative result or a bad
 // whence.
 func (m *MemFile) Seek(offset int64, whence int) (int64, error) {
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	off, err := sysSeek(m.fd, offset, whence)
 	if err != nil {
 		return 0, opError("lseek", m.name, err, "")
@@ -224,10 +227,10 @@ func (m *MemFile) Seek(offset int64, whence int) (int64, error) {
 // Size returns the file's size in bytes, from fstat(2) (statx(2) on
 // loong64 and mips64). Errors: ErrClosed.
 func (m *MemFile) Size() (int64, error) {
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
-	defer m.runlock()
+	defer m.decref()
 	_, size, err := sysFstat(m.fd)
 	if err != nil {
 		return 0, opError(fstatOp, m.name, err, "")
@@ -243,10 +246,10 @@ func (m *MemFile) Truncate(size int64) error {
 	if size < 0 {
 		return opError("ftruncate", m.name, errInvalid, "negative size")
 	}
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return err
 	}
-	defer m.runlock()
+	defer m.decref()
 	if err := sysFtruncate(m.fd, size); err != nil {
 		return opError("ftruncate", m.name, err, truncateHint(err))
 	}

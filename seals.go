@@ -77,11 +77,11 @@ func (s Seals) String() string {
 // 3.17+, FreeBSD 13+). A file created without AllowSealing reports SealSeal.
 // Errors: ErrClosed; EINVAL if the kernel does not support sealing.
 func (m *MemFile) Seals() (Seals, error) {
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return 0, err
 	}
 	r, e := fcntlErrno(m.fd, fcntlGetSeals, 0) // inlined; cannot panic, so no defer
-	m.runlock()
+	m.decref()
 	if e != 0 {
 		return 0, opError("fcntl(F_GET_SEALS)", m.name, e, "")
 	}
@@ -105,11 +105,11 @@ func (m *MemFile) AddSeals(seals Seals) error {
 	if lacking := seals &^ platformSeals; lacking != 0 {
 		return unsupportedError("fcntl(F_ADD_SEALS)", m.name, errNotSupportedErrno, "this platform has no "+lacking.String()+" seal")
 	}
-	if err := m.rlock(); err != nil {
+	if err := m.incref(""); err != nil {
 		return err
 	}
 	_, e := fcntlErrno(m.fd, fcntlAddSeals, sealsToOS(seals)) // inlined; cannot panic, so no defer
-	m.runlock()
+	m.decref()
 	if e != 0 {
 		return sealError(m.name, seals, e)
 	}

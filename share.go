@@ -62,11 +62,11 @@ func UnixRights(files ...*MemFile) ([]byte, error) {
 	}
 	fds := make([]int, len(files))
 	for i, f := range files {
-		if err := f.rlock(); err != nil {
+		if err := f.incref(""); err != nil {
 			return nil, err
 		}
 		fds[i] = f.fd
-		f.runlock()
+		f.decref()
 	}
 	return unixRights(fds), nil
 }
@@ -166,7 +166,7 @@ func SendFiles(sock int, data []byte, files ...*MemFile) error {
 			}
 		}
 		if !locked {
-			if err := f.rlock(); err != nil {
+			if err := f.incref(""); err != nil {
 				unlockFiles(files[:i])
 				return err
 			}
@@ -191,7 +191,7 @@ func unlockFiles(files []*MemFile) {
 			}
 		}
 		if !dup {
-			f.runlock()
+			f.decref()
 		}
 	}
 }

@@ -88,6 +88,8 @@ var linuxSyscalls = []string{
 	"read", "write", "lseek", "_llseek", "close", "fchmod", "fstat", "fstat64",
 	"statx", "readlinkat", "sendmsg", "recvmsg", "socketcall", "socketpair",
 	"prctl", "seccomp", "getpid",
+	"sendfile", "sendfile64", "splice", "copy_file_range", "execveat", "openat",
+	"fallocate", "mlock", "mlock2", "munlock", "mremap", "memfd_secret", "fstatfs", "fstatfs64",
 }
 
 // linuxConsts are the UAPI macros generated as _<NAME>.
@@ -104,6 +106,15 @@ var linuxConsts = []string{
 	"AT_FDCWD", "AT_EMPTY_PATH", "STATX_TYPE", "STATX_MODE", "STATX_SIZE",
 	"PROT_READ", "PROT_WRITE", "MAP_SHARED", "MAP_PRIVATE", "S_IFMT", "S_IFREG",
 	"SOCKETCALL_SENDMSG", "SOCKETCALL_RECVMSG",
+	"O_WRONLY", "O_CLOEXEC", "O_PATH", "O_NONBLOCK", "F_SETFL",
+	"PROT_NONE", "PROT_EXEC", "MAP_FIXED", "MAP_POPULATE", "MAP_NORESERVE",
+	"MADV_NORMAL", "MADV_RANDOM", "MADV_SEQUENTIAL", "MADV_WILLNEED", "MADV_DONTNEED",
+	"MADV_REMOVE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "MADV_DONTDUMP", "MADV_DODUMP",
+	"MADV_POPULATE_READ", "MADV_POPULATE_WRITE",
+	"MREMAP_MAYMOVE", "MLOCK_ONFAULT",
+	"FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE",
+	"SPLICE_F_MOVE", "SPLICE_F_NONBLOCK", "SPLICE_F_MORE",
+	"STATX_BLOCKS",
 }
 
 // linuxRenamed maps generated names to the UAPI macros they are read from,
@@ -124,7 +135,7 @@ func headerMacro(name string) string {
 }
 
 // linuxConstHeaders are included to read linuxConsts.
-var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h", "linux/mman.h", "linux/net.h"}
+var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h", "linux/mman.h", "linux/net.h", "linux/falloc.h"}
 
 // linuxConstSources are the headers (relative to the include directory)
 // that hold the definitions of linuxConsts; the Source lines name those of
@@ -133,4 +144,5 @@ var linuxConstSources = []string{
 	"linux/memfd.h", "asm-generic/hugetlb_encode.h", "linux/fcntl.h",
 	"asm/fcntl.h", "asm-generic/fcntl.h", "linux/stat.h", "linux/mman.h",
 	"asm/mman.h", "asm-generic/mman.h", "asm-generic/mman-common.h", "linux/net.h",
+	"linux/falloc.h",
 }

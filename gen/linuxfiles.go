@@ -47,11 +47,11 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 		}
 	}
 	sort.Slice(xsysNames, func(i, j int) bool { return indexOf(linuxConsts, xsysNames[i]) < indexOf(linuxConsts, xsysNames[j]) })
-	xsysSource := fmt.Sprintf("golang.org/x/sys@%s unix/zerrors_linux.go (Go module proxy, go mod download) for %s, which the Linux 6.1 headers lack (added in Linux 6.3)",
-		xsysVersion, strings.Join(xsysNames, ", "))
+	xsysSource := fmt.Sprintf("golang.org/x/sys@%s unix/zerrors_linux.go (Go module proxy, go mod download) for %s, which the Linux 6.1 UAPI headers lack (%s)",
+		xsysVersion, strings.Join(xsysNames, ", "), xsysReasons(xsysNames))
 	xsysComment := func(c string) string {
 		if fromXsys[c] {
-			return "golang.org/x/sys " + xsysVersion + "; Linux 6.3+"
+			return "golang.org/x/sys " + xsysVersion + "; " + xsysWhy(c)
 		}
 		return ""
 	}
@@ -158,4 +158,26 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 	writeConstBlock(buf, []string{"Linux UAPI constants that are the same on every GOARCH (and on android)."}, cs)
 	files["zconst_linux.go"], err = gofmt("zconst_linux.go", buf)
 	return err
+}
+
+// xsysWhy says why a constant is read from golang.org/x/sys rather than from
+// the Linux 6.1 UAPI headers.
+func xsysWhy(c string) string {
+	if strings.HasPrefix(c, "SPLICE_F_") {
+		return "kernel-internal include/linux/splice.h, not UAPI"
+	}
+	return "Linux 6.3+"
+}
+
+// xsysReasons lists the distinct reasons of xsysWhy for names, in order.
+func xsysReasons(names []string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if w := xsysWhy(n); !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, "; ")
 }
