@@ -42,7 +42,8 @@ func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) 
 		return nil, err
 	}
 	defer m.decref()
-	_, size, err := sysFstat(m.fd)
+	st, err := sysFstat(m.fd)
+	size := st.size
 	if err != nil {
 		return nil, opError(fstatOp, m.name, err, "")
 	}

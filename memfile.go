@@ -231,7 +231,8 @@ func (m *MemFile) Size() (int64, error) {
 		return 0, err
 	}
 	defer m.decref()
-	_, size, err := sysFstat(m.fd)
+	st, err := sysFstat(m.fd)
+	size := st.size
 	if err != nil {
 		return 0, opError(fstatOp, m.name, err, "")
 	}
@@ -304,7 +305,8 @@ func FromFdWithSeals(fd int, required Seals) (*MemFile, error) {
 		// 1<<32+3 would name descriptor 3, which Close would then close.
 		return nil, opError("fstat", "", errBadFd, "descriptor "+strconv.Itoa(fd)+" is out of range")
 	}
-	mode, _, err := sysFstat(fd)
+	st, err := sysFstat(fd)
+	mode := st.mode
 	if err != nil {
 		return nil, opError(fstatOp, "", err, "descriptor "+strconv.Itoa(fd))
 	}

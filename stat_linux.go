@@ -9,17 +9,18 @@ import (
 
 const fstatOp = "fstat"
 
-// sysFstat returns the file's mode and size with fstat(2) (fstat64 on 32-bit),
-// whose result layout is Go's syscall.Stat_t on these ABIs. Unlike statx it
-// exists on every kernel and is on Android's seccomp allowlist.
-func sysFstat(fd int) (mode uint32, size int64, err error) {
+// sysFstat returns the file's mode, size and allocation with fstat(2)
+// (fstat64 on 32-bit), whose result layout is Go's syscall.Stat_t on these
+// ABIs. Unlike statx it exists on every kernel and is on Android's seccomp
+// allowlist.
+func sysFstat(fd int) (fileStat, error) {
 	if e := inject(sysFstatNr); e != 0 {
-		return 0, 0, e
+		return fileStat{}, e
 	}
 	var st syscall.Stat_t
 	_, _, e := syscall.Syscall(sysFstatNr, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
 	if e != 0 {
-		return 0, 0, e
+		return fileStat{}, e
 	}
-	return uint32(st.Mode), int64(st.Size), nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil
 }

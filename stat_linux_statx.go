@@ -9,7 +9,7 @@ import (
 
 const fstatOp = "statx"
 
-// statxBuf covers struct statx (linux/stat.h) up to stx_size; the kernel
+// statxBuf covers struct statx (linux/stat.h) up to stx_blocks; the kernel
 // writes the full 256 bytes.
 type statxBuf struct {
 	mask       uint32
@@ -22,7 +22,8 @@ type statxBuf struct {
 	_          uint16
 	ino        uint64
 	size       uint64
-	_          [256 - 48]byte
+	blocks     uint64
+	_          [256 - 56]byte
 }
 
 var emptyPath = [1]byte{0}
@@ -30,15 +31,15 @@ var emptyPath = [1]byte{0}
 // sysFstat uses statx(2) (Linux 4.11+): loong64 had no fstat until 6.11 (and
 // qemu 7.2 still answers ENOSYS), and mips64's kernel struct stat is not Go's
 // syscall.Stat_t.
-func sysFstat(fd int) (mode uint32, size int64, err error) {
+func sysFstat(fd int) (fileStat, error) {
 	if e := inject(_SYS_STATX); e != 0 {
-		return 0, 0, e
+		return fileStat{}, e
 	}
 	var st statxBuf
 	_, _, e := syscall.Syscall6(_SYS_STATX, uintptr(fd), uintptr(unsafe.Pointer(&emptyPath[0])), _AT_EMPTY_PATH,
-		_STATX_TYPE|_STATX_MODE|_STATX_SIZE, uintptr(unsafe.Pointer(&st)), 0)
+		_STATX_TYPE|_STATX_MODE|_STATX_SIZE|_STATX_BLOCKS, uintptr(unsafe.Pointer(&st)), 0)
 	if e != 0 {
-		return 0, 0, e
+		return fileStat{}, e
 	}
-	return uint32(st.mode), int64(st.size), nil
+	return fileStat{mode: uint32(st.mode), size: int64(st.size), blocks: int64(st.blocks)}, nil
 }

@@ -127,18 +127,18 @@ func sealError(name string, s Seals, err error) error {
 	return opError(op, name, err, "")
 }
 
-// sysFstat returns the file's mode and size with fstat(2) (the FreeBSD 12+
-// ino64 layout, which is Go's syscall.Stat_t).
-func sysFstat(fd int) (mode uint32, size int64, err error) {
+// sysFstat returns the file's mode, size and allocation with fstat(2) (the
+// FreeBSD 12+ ino64 layout, which is Go's syscall.Stat_t).
+func sysFstat(fd int) (fileStat, error) {
 	if e := inject(_SYS_FSTAT); e != 0 {
-		return 0, 0, e
+		return fileStat{}, e
 	}
 	var st syscall.Stat_t
 	_, _, e := syscall.Syscall(_SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
 	if e != 0 {
-		return 0, 0, e
+		return fileStat{}, e
 	}
-	return uint32(st.Mode), int64(st.Size), nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil
 }
 
 // sysMmap calls mmap(2). Syscall9 carries the offset words on every
