@@ -35,6 +35,14 @@ type MemFile struct {
 	name   string
 }
 
+// fileStat is what sysFstat reports: the file type and permission bits, the
+// size in bytes, and the allocated storage in 512-byte blocks (st_blocks).
+type fileStat struct {
+	mode   uint32
+	size   int64
+	blocks int64
+}
+
 // newMemFile wraps an owned descriptor and arms the finalizer.
 func newMemFile(fd int, name string) *MemFile {
 	m := &MemFile{fd: fd, name: name}

@@ -35,14 +35,6 @@ const (
 	fdCloexec         = _FD_CLOEXEC
 )
 
-// fileStat is what sysFstat reports: the file type and permission bits, the
-// size in bytes, and the allocated storage in 512-byte blocks (st_blocks).
-type fileStat struct {
-	mode   uint32
-	size   int64
-	blocks int64
-}
-
 // errnoErr returns nil for 0 and the errno otherwise, without allocating for
 // the common small values (the runtime boxes small integers for free).
 func errnoErr(e syscall.Errno) error {
