@@ -39,7 +39,7 @@ func sysPread(int, []byte, int64) (int, error)    { return 0, ErrNotSupported }
 func sysPwrite(int, []byte, int64) (int, error)   { return 0, ErrNotSupported }
 func sysSeek(int, int64, int) (int64, error)      { return 0, ErrNotSupported }
 func sysFtruncate(int, int64) error               { return ErrNotSupported }
-func sysFstat(int) (fileStat, error)             { return fileStat{}, ErrNotSupported }
+func sysFstat(int) (fileStat, error)              { return fileStat{}, ErrNotSupported }
 func sysMunmap(uintptr, uintptr) error            { return ErrNotSupported }
 func sealsToOS(s Seals) uintptr                   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals                 { return Seals(r) }
