@@ -9,7 +9,8 @@ import (
 // shm_open2(SHM_ANON, O_RDWR|O_CLOEXEC, 0, shmflags, "memfd:"+name), then for
 // huge pages ioctl(FIOSSHMLPGCNF) with the index of the page size in
 // hw.pagesizes. FreeBSD 12 and older answer ENOSYS: Go's runtime ignores
-// SIGSYS on FreeBSD, so the unknown system call just fails.
+// SIGSYS on FreeBSD, so the unknown system call just fails. Every way
+// FreeBSD behaves differently from Linux is in docs/freebsd.md.
 
 const (
 	sysPreadNr  = _SYS_PREAD
@@ -118,8 +119,12 @@ func sysPageSizes(sizes *[pageSizeSlots]uint64) (int, syscall.Errno) {
 // sealError explains an F_ADD_SEALS failure (freebsdSealError).
 func sealError(name string, s Seals, err error) error { return freebsdSealError(name, err) }
 
-// sysFstat returns the file's mode, size and allocation with fstat(2) (the
-// FreeBSD 12+ ino64 layout, which is Go's syscall.Stat_t).
+// sysFstat returns the file's mode and size with fstat(2) (the FreeBSD 12+
+// ino64 layout, which is Go's syscall.Stat_t; pinned in abi_freebsd_test.go).
+// The allocation is unknown (blocks -1): for a shm object, and every MemFile
+// on FreeBSD is one (FromFd demands F_GET_SEALS, which only shm_get_seals
+// answers), shm_stat (sys/kern/uipc_shm.c) sets st_blocks to the object's
+// size in pages of its page size, not to the storage it holds.
 func sysFstat(fd int) (fileStat, error) {
 	if e := inject(_SYS_FSTAT); e != 0 {
 		return fileStat{}, e
@@ -129,7 +134,7 @@ func sysFstat(fd int) (fileStat, error) {
 	if e != 0 {
 		return fileStat{}, e
 	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: -1}, nil
 }
 
 // sysMmap calls mmap(2). Syscall9 carries the offset words on every
