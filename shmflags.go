@@ -62,10 +62,10 @@ func (r shmRequest) flags() (oflags, shmflags uintptr) {
 	return oflags, shmflags
 }
 
-// pageSizeSlots is how many hw.pagesizes entries are read: MAXPAGESIZES is
-// at most 3 on the FreeBSD machines Go supports (machine/param.h), and
-// sysctl_hw_pagesizes (sys/kern/kern_mib.c) copies out no more than the
-// buffer holds, so 8 leaves room for growth.
+// pageSizeSlots is how many hw.pagesizes entries are read. The array has
+// MAXPAGESIZES entries, a handful (pmap_init fills three on amd64 and
+// arm64), and sysctl_hw_pagesizes (sys/kern/kern_mib.c) copies out no more
+// than the buffer holds, so 8 leaves room for growth.
 const pageSizeSlots = 8
 
 // pageSizeCount returns how many whole entries of wordSize bytes (u_long:

@@ -29,7 +29,7 @@ func sealsToOS(s Seals) uintptr   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals { return Seals(r) & platformSeals }
 
 // shmLargepageConf is struct shm_largepage_conf (sys/sys/mman.h): 48 bytes,
-// pinned in freebsd_abi_test.go.
+// pinned in abi_freebsd_test.go.
 type shmLargepageConf struct {
 	psind       int32
 	allocPolicy int32
