@@ -90,9 +90,9 @@ func TestPageSizeCount(t *testing.T) {
 		nbytes, word uintptr
 		slots, want  int
 	}{
-		{24, 8, 8, 3},  // amd64, arm64: MAXPAGESIZES 3
+		{24, 8, 8, 3},  // three u_long entries on a 64-bit machine
 		{12, 4, 8, 3},  // a 32-bit process: 3 u_int32 (SCTL_MASK32) or u_long
-		{8, 4, 8, 2},   // i386: MAXPAGESIZES 2
+		{8, 4, 8, 2},   // two u_long entries on a 32-bit machine
 		{20, 8, 8, 2},  // a partial trailing entry is not counted
 		{3, 4, 8, 0},   // shorter than one entry
 		{0, 8, 8, 0},   // nothing
