@@ -9,7 +9,8 @@ import (
 // shm_open2(SHM_ANON, O_RDWR|O_CLOEXEC, 0, shmflags, "memfd:"+name), then for
 // huge pages ioctl(FIOSSHMLPGCNF) with the index of the page size in
 // hw.pagesizes. FreeBSD 12 and older answer ENOSYS: Go's runtime ignores
-// SIGSYS on FreeBSD, so the unknown system call just fails.
+// SIGSYS on FreeBSD, so the unknown system call just fails. Every way
+// FreeBSD behaves differently from Linux is in docs/freebsd.md.
 
 const (
 	sysPreadNr  = _SYS_PREAD
@@ -27,9 +28,8 @@ var _ = [1]struct{}{}[(SealSeal^_F_SEAL_SEAL)|(SealShrink^_F_SEAL_SHRINK)|(SealG
 func sealsToOS(s Seals) uintptr   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals { return Seals(r) & platformSeals }
 
-const permissionHint = "a Capsicum sandbox or MAC policy forbids shm_open2"
-
-// shmLargepageConf is struct shm_largepage_conf (sys/sys/mman.h).
+// shmLargepageConf is struct shm_largepage_conf (sys/sys/mman.h): 48 bytes,
+// pinned in abi_freebsd_test.go.
 type shmLargepageConf struct {
 	psind       int32
 	allocPolicy int32
@@ -39,25 +39,11 @@ type shmLargepageConf struct {
 func sysCreate(name string, o *Options) (int, error) {
 	req, err := freebsdShmRequest(o)
 	if err != nil {
-		return -1, opError("memfd_create", name, err, "FreeBSD needs an explicit huge page size that hw.pagesizes lists")
+		return -1, freebsdHugeError("memfd_create", name, err)
 	}
 	var buf [MaxNameLen + 8]byte
 	cname := cName(&buf, "memfd:", name)
-
-	oflags := uintptr(_O_RDWR)
-	if req.cloexec {
-		oflags |= _O_CLOEXEC
-	}
-	var shmflags uintptr
-	if req.allowSealing {
-		shmflags |= _SHM_ALLOW_SEALING
-	}
-	if req.growOnWrite {
-		shmflags |= _SHM_GROW_ON_WRITE
-	}
-	if req.largePage {
-		shmflags |= _SHM_LARGEPAGE
-	}
+	oflags, shmflags := req.flags()
 	r, _, e := uintptr(0), uintptr(0), inject(_SYS_SHM_OPEN2)
 	if e == 0 {
 		r, _, e = syscall.Syscall6(_SYS_SHM_OPEN2, _SHM_ANON, oflags, 0, shmflags, uintptr(unsafe.Pointer(cname)), 0)
@@ -75,60 +61,70 @@ func sysCreate(name string, o *Options) (int, error) {
 	}
 	fd := int(r)
 	if req.largePage {
-		if err := setLargePage(fd, req.pageSize); err != nil {
+		if err := setLargePage(fd, name, req.pageSize); err != nil {
 			sysClose(fd)
-			return -1, opError("ioctl(FIOSSHMLPGCNF)", name, err, "the machine does not offer "+o.HugePages.String()+" pages (see sysctl hw.pagesizes)")
+			return -1, err
 		}
 	}
 	return fd, nil
 }
 
-// setLargePage selects the page size of a SHM_LARGEPAGE object: the index of
-// size in the hw.pagesizes sysctl (u_long[MAXPAGESIZES], read with
-// __sysctlbyname, FreeBSD 13+) goes to ioctl(FIOSSHMLPGCNF).
-func setLargePage(fd int, size uint64) error {
-	if e := inject(_SYS_IOCTL); e != 0 {
-		return e
+// setLargePage selects the page size of a SHM_LARGEPAGE object as
+// memfd_create(3) does: the index of size in hw.pagesizes goes to
+// ioctl(FIOSSHMLPGCNF). Each step fails with its own op (see
+// freebsdHugeError): the sysctl, the choice of the size, and the ioctl.
+func setLargePage(fd int, name string, size uint64) error {
+	var sizes [pageSizeSlots]uint64
+	n, e := sysPageSizes(&sizes)
+	if e != 0 {
+		return freebsdHugeError(opPageSizes, name, e)
 	}
-	var raw [8]uintptr
+	idx, err := pageSizeIndex(sizes[:n], size)
+	if err != nil {
+		return freebsdHugeError("memfd_create", name, err)
+	}
+	if e := inject(_SYS_IOCTL); e != 0 {
+		return freebsdHugeError(opLargePageConf, name, e)
+	}
+	conf := shmLargepageConf{psind: int32(idx), allocPolicy: _SHM_LARGEPAGE_ALLOC_DEFAULT}
+	_, _, e = syscall.Syscall(_SYS_IOCTL, uintptr(fd), _FIOSSHMLPGCNF, uintptr(unsafe.Pointer(&conf)))
+	if e != 0 {
+		return freebsdHugeError(opLargePageConf, name, e)
+	}
+	return nil
+}
+
+// sysPageSizes reads the hw.pagesizes sysctl (u_long[MAXPAGESIZES]) with
+// __sysctlbyname (FreeBSD 13+) into sizes and returns how many entries it
+// holds; zero entries are unused slots.
+func sysPageSizes(sizes *[pageSizeSlots]uint64) (int, syscall.Errno) {
+	if e := inject(_SYS___SYSCTLBYNAME); e != 0 {
+		return 0, e
+	}
+	var raw [pageSizeSlots]uintptr
 	rawLen := unsafe.Sizeof(raw)
 	name := [...]byte{'h', 'w', '.', 'p', 'a', 'g', 'e', 's', 'i', 'z', 'e', 's', 0}
 	_, _, e := syscall.Syscall6(_SYS___SYSCTLBYNAME, uintptr(unsafe.Pointer(&name[0])), uintptr(len(name)-1),
 		uintptr(unsafe.Pointer(&raw[0])), uintptr(unsafe.Pointer(&rawLen)), 0, 0)
 	if e != 0 {
-		return e
+		return 0, e
 	}
-	var sizes [len(raw)]uint64
-	count := int(rawLen / unsafe.Sizeof(raw[0]))
-	if count > len(raw) {
-		count = len(raw)
-	}
-	for i := 0; i < count; i++ {
+	n := pageSizeCount(rawLen, unsafe.Sizeof(raw[0]), len(raw))
+	for i := 0; i < n; i++ {
 		sizes[i] = uint64(raw[i])
 	}
-	idx, err := pageSizeIndex(sizes[:count], size)
-	if err != nil {
-		return err
-	}
-	conf := shmLargepageConf{psind: int32(idx), allocPolicy: _SHM_LARGEPAGE_ALLOC_DEFAULT}
-	_, _, e = syscall.Syscall(_SYS_IOCTL, uintptr(fd), _FIOSSHMLPGCNF, uintptr(unsafe.Pointer(&conf)))
-	return errnoErr(e)
+	return n, 0
 }
 
-// sealError explains an F_ADD_SEALS failure.
-func sealError(name string, s Seals, err error) error {
-	const op = "fcntl(F_ADD_SEALS)"
-	switch err {
-	case syscall.EBUSY:
-		return opError(op, name, err, "a writable mapping of the file still exists: unmap it before adding the write seal")
-	case syscall.EPERM:
-		return opError(op, name, err, "the file is sealed against new seals (created without AllowSealing, or SealSeal added)")
-	}
-	return opError(op, name, err, "")
-}
+// sealError explains an F_ADD_SEALS failure (freebsdSealError).
+func sealError(name string, s Seals, err error) error { return freebsdSealError(name, err) }
 
-// sysFstat returns the file's mode, size and allocation with fstat(2) (the
-// FreeBSD 12+ ino64 layout, which is Go's syscall.Stat_t).
+// sysFstat returns the file's mode and size with fstat(2) (the FreeBSD 12+
+// ino64 layout, which is Go's syscall.Stat_t; pinned in abi_freebsd_test.go).
+// The allocation is unknown (blocks -1): for a shm object, and every MemFile
+// on FreeBSD is one (FromFd demands F_GET_SEALS, which only shm_get_seals
+// answers), shm_stat (sys/kern/uipc_shm.c) sets st_blocks to the object's
+// size in pages of its page size, not to the storage it holds.
 func sysFstat(fd int) (fileStat, error) {
 	if e := inject(_SYS_FSTAT); e != 0 {
 		return fileStat{}, e
@@ -138,7 +134,7 @@ func sysFstat(fd int) (fileStat, error) {
 	if e != 0 {
 		return fileStat{}, e
 	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: -1}, nil
 }
 
 // sysMmap calls mmap(2). Syscall9 carries the offset words on every

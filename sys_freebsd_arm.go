@@ -2,8 +2,10 @@ package memfile
 
 import "syscall"
 
-// FreeBSD/arm: ftruncate and lseek take the 64-bit offset in an even register
-// pair after a padding word; lseek returns it in two registers.
+// FreeBSD/arm: ftruncate, pread, pwrite and mmap take the 64-bit offset in
+// an even register pair after a padding word (offArgs in offset_pair.go);
+// lseek takes it the same way and returns it in two registers (lseekArgs32
+// and lseekResult32 in shmflags.go, unit-tested on the host).
 
 const sysFtruncateNr = _SYS_FTRUNCATE
 
@@ -11,6 +13,7 @@ func sysSeek(fd int, off int64, whence int) (int64, error) {
 	if e := inject(_SYS_LSEEK); e != 0 {
 		return 0, e
 	}
-	r0, r1, e := syscall.Syscall6(_SYS_LSEEK, uintptr(fd), 0, uintptr(off), uintptr(off>>32), uintptr(whence), 0)
-	return int64(r1)<<32 | int64(r0), errnoErr(e)
+	a := lseekArgs32(fd, off, whence, true)
+	r0, r1, e := syscall.Syscall6(_SYS_LSEEK, uintptr(a[0]), uintptr(a[1]), uintptr(a[2]), uintptr(a[3]), uintptr(a[4]), 0)
+	return lseekResult32(uint32(r0), uint32(r1)), errnoErr(e)
 }

@@ -112,5 +112,39 @@ func genFreebsd(files map[string][]byte, root, xdir string) error {
 	buf.WriteString("\n")
 	writeConstBlock(buf, []string{"FreeBSD constants, the same on every FreeBSD GOARCH."}, cs)
 	files["zsysnum_freebsd.go"], err = gofmt("zsysnum_freebsd.go", buf)
+	if err != nil {
+		return err
+	}
+	return genFreebsdHost(files, items)
+}
+
+// freebsdHostNames are the constants the pure translation in shmflags.go
+// needs on every build host. They are written a second time, as
+// _FREEBSD_<NAME>, to zconst_shmflags.go (built on linux and freebsd), so
+// that Linux hosts unit-test the flags FreeBSD receives. Constants cost
+// nothing in a binary that does not use them.
+var freebsdHostNames = []string{"O_RDWR", "O_CLOEXEC", "SHM_ALLOW_SEALING", "SHM_GROW_ON_WRITE", "SHM_LARGEPAGE"}
+
+func genFreebsdHost(files map[string][]byte, items []freebsdItem) error {
+	byName := map[string]freebsdItem{}
+	for _, it := range items {
+		byName[it.name] = it
+	}
+	var cs []constEntry
+	for _, n := range freebsdHostNames {
+		it, ok := byName[n]
+		if !ok || it.syscall {
+			return fmt.Errorf("gen/freebsd.txt has no constant %s (needed by zconst_shmflags.go)", n)
+		}
+		cs = append(cs, constEntry{goName: "FREEBSD_" + n, value: it.value, comment: it.source})
+	}
+	var b strings.Builder
+	b.WriteString(genHeader)
+	b.WriteString(sourceLines("gen/freebsd.txt (the same lines as zsysnum_freebsd.go)"))
+	b.WriteString("\n//go:build linux || freebsd\n\npackage memfile\n\n")
+	buf := bytesBuffer(b.String())
+	writeConstBlock(buf, []string{"FreeBSD's values of the flags shm_open2 gets, on Linux too, so that the host tests shmflags.go."}, cs)
+	var err error
+	files["zconst_shmflags.go"], err = gofmt("zconst_shmflags.go", buf)
 	return err
 }
