@@ -56,7 +56,7 @@ func (c rawConn) run(op string, f func(fd uintptr) bool) error {
 // offset. On failure the duplicate is closed again: nothing leaks.
 //
 // Errors: EINVAL for a nil c; c's own error from SyscallConn or Control
-// (os.ErrClosed for a closed *os.File); EMFILE when out of descriptors; then
+// ("use of closed file" for a closed *os.File); EMFILE when out of descriptors; then
 // every error of FromFdWithSeals (EINVAL for a pipe, socket or non-sealable
 // file; ErrMissingSeals; EACCES from its access-mode check); an error matching
 // ErrNotSupported on systems other than Linux, Android and FreeBSD 13+.
