@@ -60,6 +60,12 @@ func childExecMemfile() int {
 	case "script":
 		opts.InheritOnExec = true
 	}
+	if os.Getenv("MEMFILE_EXEC_NOPROC") != "" {
+		if err := syscall.Unmount("/proc", syscall.MNT_DETACH); err != nil {
+			fmt.Println("child: umount /proc:", err)
+			return 2
+		}
+	}
 	m, err := memfile.Create("program", opts)
 	if err != nil {
 		fmt.Println("child:", err)
@@ -99,9 +105,14 @@ func childExecMemfile() int {
 	return 1
 }
 
-func runExecChild(t *testing.T, prog, mode string) (string, error) {
+func runExecChild(t *testing.T, prog, mode string, env ...string) (string, error) {
 	t.Helper()
-	cmd := helperCommand(t, "exec-memfile", "MEMFILE_EXEC_MODE="+mode, "MEMFILE_EXEC_PROGRAM="+prog)
+	cmd := helperCommand(t, "exec-memfile", append(env, "MEMFILE_EXEC_MODE="+mode, "MEMFILE_EXEC_PROGRAM="+prog)...)
+	for _, e := range env {
+		if e == "MEMFILE_EXEC_NOPROC=1" {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+		}
+	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -125,6 +136,36 @@ func TestExecFromMemory(t *testing.T) {
 		seals := "child: seals seal|shrink|grow|write|future-write|exec\n"
 		if err != nil || out != seals+want {
 			t.Fatalf("child: %v\n%s\nwant %q", err, out, seals+want)
+		}
+	})
+	t.Run("no-proc", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("unmounting /proc in a new mount namespace needs root")
+		}
+		out, err := runExecChild(t, prog, "plain", "MEMFILE_EXEC_NOPROC=1")
+		if err != nil || out != want {
+			t.Fatalf("child without /proc: %v\n%s\nwant %q", err, out, want)
+		}
+	})
+	t.Run("execveat-ENOSYS", func(t *testing.T) {
+		if !memfile.InjectBuild {
+			t.Skip("needs -tags memfile_inject to make execveat answer ENOSYS")
+		}
+		out, err := runExecChild(t, prog, "plain", "MEMFILE_INJECT_EXECVEAT=ENOSYS")
+		if err != nil || out != want {
+			t.Fatalf("child whose execveat answers ENOSYS: %v\n%s\nwant %q (through /proc/self/fd)", err, out, want)
+		}
+	})
+	t.Run("execveat-ENOSYS/no-proc", func(t *testing.T) {
+		if !memfile.InjectBuild {
+			t.Skip("needs -tags memfile_inject to make execveat answer ENOSYS")
+		}
+		if os.Getuid() != 0 {
+			t.Skip("unmounting /proc in a new mount namespace needs root")
+		}
+		out, err := runExecChild(t, prog, "plain", "MEMFILE_INJECT_EXECVEAT=ENOSYS", "MEMFILE_EXEC_NOPROC=1")
+		if err == nil || !strings.Contains(out, "child: ENOENT") || !strings.Contains(out, "no execveat") || !strings.Contains(out, "/proc is not mounted") {
+			t.Fatalf("child with neither execveat nor /proc: %v\n%s\nwant ENOENT saying both", err, out)
 		}
 	})
 	t.Run("noexec", func(t *testing.T) {
