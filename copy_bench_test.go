@@ -127,6 +127,21 @@ func drain(r io.Reader, size int64) (done chan struct{}) {
 	return done
 }
 
+// benchCopyOut measures copying the file into dst, whose bytes come out of
+// src (drained in another goroutine), until each copy has arrived.
+func benchCopyOut(b *testing.B, m *memfile.MemFile, dst io.WriteCloser, src io.Reader, variant string, osf *os.File) {
+	done := drain(src, copyBenchSize)
+	b.SetBytes(copyBenchSize)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		copyOut(b, m, dst, variant, osf)
+		<-done
+	}
+	b.StopTimer()
+	dst.Close()
+}
+
 func benchCopyToPipe(b *testing.B, variant string) {
 	m := benchFile(b)
 	r, w, err := os.Pipe()
@@ -134,16 +149,7 @@ func benchCopyToPipe(b *testing.B, variant string) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	done := drain(r, copyBenchSize)
-	b.SetBytes(copyBenchSize)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		copyOut(b, m, w, variant, nil)
-		<-done
-	}
-	b.StopTimer()
-	w.Close()
+	benchCopyOut(b, m, w, r, variant, nil)
 }
 
 func benchCopyToTCP(b *testing.B, variant string) {
@@ -151,16 +157,7 @@ func benchCopyToTCP(b *testing.B, variant string) {
 	osf := osFileOf(b, m)
 	client, server := tcpPair(b)
 	defer server.Close()
-	done := drain(server, copyBenchSize)
-	b.SetBytes(copyBenchSize)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		copyOut(b, m, client, variant, osf)
-		<-done
-	}
-	b.StopTimer()
-	client.Close()
+	benchCopyOut(b, m, client, server, variant, osf)
 }
 
 func diskFile(b *testing.B) *os.File {

@@ -188,14 +188,23 @@ func copyHint(e syscall.Errno, toMemFile bool) string {
 	return ""
 }
 
-// writeToFd is WriteTo's kernel route: sendfile, then splice.
-func (m *MemFile) writeToFd(w io.Writer) (int64, bool, error) {
-	sc, ok := w.(syscall.Conn)
+// rawConnOf returns the RawConn of x, or nil if it has none.
+func rawConnOf(x interface{}) syscall.RawConn {
+	sc, ok := x.(syscall.Conn)
 	if !ok {
-		return 0, false, nil
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// writeToFd is WriteTo's kernel route: sendfile, then splice.
+func (m *MemFile) writeToFd(w io.Writer) (int64, bool, error) {
+	rc := rawConnOf(w)
+	if rc == nil {
 		return 0, false, nil
 	}
 	return m.kernelCopy(rc.Write, false, 1<<63-1, []copyMethod{viaSendfile, viaSplice})
@@ -212,12 +221,8 @@ func (m *MemFile) readFromFd(r io.Reader) (int64, bool, error) {
 		}
 		r, remain = lr.R, lr.N
 	}
-	sc, ok := r.(syscall.Conn)
-	if !ok {
-		return 0, false, nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConnOf(r)
+	if rc == nil {
 		return 0, false, nil
 	}
 	var mode uint32
