@@ -19,7 +19,7 @@ import (
 // On Linux and Android, when w is fd-backed (it implements syscall.Conn, as
 // *os.File, *net.TCPConn, *net.UnixConn and pipes do), the bytes move inside
 // the kernel with sendfile(2) (sendfile64 on 32-bit architectures that have
-// it; any destination since Linux 2.6.33, pipes since 5.12), falling back to
+// it; any destination since Linux 2.6.33), falling back to
 // splice(2) (Linux 2.6.17+; a pipe destination) and then to the plain loop
 // wherever the kernel answers EINVAL, ENOSYS or EOPNOTSUPP (an O_APPEND file,
 // a terminal, a seccomp filter). The calls go through the destination's

@@ -458,3 +458,34 @@ func fileConn(t testing.TB, fd int) net.Conn {
 	}
 	return c
 }
+
+// Past 2 GiB the file offset no longer fits a 32-bit off_t, and WriteTo
+// still works from there on 32-bit architectures (the kernel keeps the
+// 64-bit offset, _llseek sets it). The file is sparse: this takes no memory.
+func TestWriteToPast2GiB(t *testing.T) {
+	checkNoFdLeak(t)
+	const at = 2<<30 + 4096
+	m := mustCreate(t, "past-2g", memfile.Options{})
+	if err := m.Truncate(at + 8192); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.WriteAt([]byte("tail"), at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Seek(at, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := make(chan []byte)
+	go func() { b, _ := io.ReadAll(r); got <- b }()
+	n, err := m.WriteTo(w)
+	w.Close()
+	b := <-got
+	if err != nil || n != 8192 || len(b) != 8192 || string(b[:4]) != "tail" {
+		t.Fatalf("WriteTo from offset %d: %d, %v; %d bytes arrived starting %q", int64(at), n, err, len(b), b[:4])
+	}
+}
