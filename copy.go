@@ -13,8 +13,9 @@ import (
 
 // WriteTo writes the file's contents from the file offset to the end into w,
 // advancing the offset by what it wrote, as io.Copy(w, m) expects. It returns
-// the number of bytes written and the first error; after an error, the offset
-// stands just after the last byte w accepted.
+// the number of bytes written and the first error; after an error on a
+// kernel route the offset stands just after the last byte w accepted (the
+// plain loop may have read up to 32 KiB more than w took).
 //
 // On Linux and Android, when w is fd-backed (it implements syscall.Conn, as
 // *os.File, *net.TCPConn, *net.UnixConn and pipes do), the bytes move inside

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -136,6 +137,34 @@ func TestWriteToFromOffset(t *testing.T) {
 			t.Fatalf("disk file starts %q", got[:1])
 		}
 		check(t, m, n, err, got[1:])
+	})
+	t.Run("disk/O_APPEND", func(t *testing.T) {
+		// sendfile and splice refuse an O_APPEND destination (EINVAL):
+		// the plain loop appends.
+		checkNoFdLeak(t)
+		m := newFile(t)
+		name := filepath.Join(t.TempDir(), "append")
+		os.WriteFile(name, []byte("x"), 0o600)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		n, err := io.Copy(f, m)
+		got, _ := os.ReadFile(name)
+		check(t, m, n, err, got[1:])
+	})
+	t.Run("not-fd-backed", func(t *testing.T) {
+		// A syscall.Conn whose RawConn has no descriptor: the plain loop,
+		// not an error.
+		checkNoFdLeak(t)
+		m := newFile(t)
+		var buf fakeConn
+		n, err := io.Copy(&buf, m)
+		check(t, m, n, err, buf.Bytes())
+		if buf.calls == 0 {
+			t.Fatal("WriteTo did not ask for the RawConn")
+		}
 	})
 	t.Run("buffer", func(t *testing.T) {
 		checkNoFdLeak(t)
@@ -353,6 +382,14 @@ func TestReadFromAtOffset(t *testing.T) {
 		n, err := m.ReadFrom(bytes.NewReader(data))
 		check(t, m, n, err, data)
 	})
+	t.Run("not-fd-backed", func(t *testing.T) {
+		checkNoFdLeak(t)
+		m := newFile(t)
+		var src fakeConn
+		src.Write(data)
+		n, err := m.ReadFrom(&src)
+		check(t, m, n, err, data)
+	})
 }
 
 // A file sealed against writing refuses ReadFrom before reading anything,
@@ -424,6 +461,21 @@ func TestCopyClosed(t *testing.T) {
 		t.Errorf("ReadFrom on a closed file: %v", err)
 	}
 }
+
+// fakeConn is a bytes.Buffer that claims to be a syscall.Conn but has no
+// descriptor: its RawConn refuses every call without running the callback.
+type fakeConn struct {
+	bytes.Buffer
+	calls int
+}
+
+func (c *fakeConn) SyscallConn() (syscall.RawConn, error) { c.calls++; return fakeRaw{}, nil }
+
+type fakeRaw struct{}
+
+func (fakeRaw) Control(func(uintptr)) error    { return errors.New("no descriptor") }
+func (fakeRaw) Read(func(uintptr) bool) error  { return errors.New("no descriptor") }
+func (fakeRaw) Write(func(uintptr) bool) error { return errors.New("no descriptor") }
 
 // tcpPair returns both ends of a loopback TCP connection.
 func tcpPair(t testing.TB) (client, server *net.TCPConn) {
