@@ -40,10 +40,11 @@ import (
 // module), ENOEXEC for a file that is not a program for this machine, E2BIG,
 // ENOMEM; ENOENT for a close-on-exec script; ENOSYS without execveat when
 // /proc is not mounted either, with a hint saying both. Android: only
-// execve("/proc/self/fd/N"), as bionic's fexecve does, because a seccomp
-// filter that does not allow execveat kills the process with SIGSYS there
-// instead of answering ENOSYS; SELinux policy may refuse it (EACCES). Other
-// systems: an error matching ErrNotSupported.
+// execve("/proc/self/fd/N") (Android always mounts /proc): current bionic
+// lists execveat in SYSCALLS.TXT, from which the app seccomp filter is
+// built, but older releases may not, and that filter kills the process with
+// SIGSYS instead of answering ENOSYS; SELinux policy may refuse the exec
+// (EACCES). Other systems: an error matching ErrNotSupported.
 func (m *MemFile) Exec(argv, envv []string) error {
 	const op = "execveat"
 	if len(argv) == 0 {
