@@ -16,6 +16,7 @@ import (
 
 func init() {
 	childModes["reopen-no-proc"] = childReopenNoProc
+	childModes["reopen-fake-proc"] = childReopenFakeProc
 }
 
 // A read-only reopening shares the contents but not the offset, and through
@@ -134,5 +135,65 @@ func childReopenNoProc() int {
 	} else {
 		fmt.Println("child: unexpected error:", err)
 	}
+	return 0
+}
+
+// A /proc that is not procfs (a tmpfs with a file at /proc/self/fd/N) must
+// not hand out another file: ReopenReadOnly checks the identity, refuses
+// with EXDEV and closes what it opened.
+func TestReopenReadOnlyFakeProc(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting a tmpfs over /proc in a new mount namespace needs root")
+	}
+	cmd := helperCommand(t, "reopen-fake-proc")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "child: EXDEV, no leak") {
+		t.Fatalf("child: %v\n%s\nwant EXDEV and no leaked descriptor", err, out)
+	}
+}
+
+func childReopenFakeProc() int {
+	m, err := memfile.Create("fake-proc", memfile.Options{})
+	if err != nil {
+		fmt.Println("child:", err)
+		return 2
+	}
+	defer m.Close()
+	if err := syscall.Mount("tmpfs", "/proc", "tmpfs", 0, ""); err != nil {
+		fmt.Println("child: mount tmpfs on /proc:", err)
+		return 2
+	}
+	dir := "/proc/self/fd"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Println("child:", err)
+		return 2
+	}
+	if err := os.WriteFile(fmt.Sprintf("%s/%d", dir, m.Fd()), []byte("impostor"), 0o644); err != nil {
+		fmt.Println("child:", err)
+		return 2
+	}
+	// The lowest free descriptor: the one openat will use.
+	next, err := syscall.Dup(0)
+	if err != nil {
+		fmt.Println("child:", err)
+		return 2
+	}
+	syscall.Close(next)
+	ro, err := m.ReopenReadOnly()
+	if err == nil {
+		b, _ := io.ReadAll(ro)
+		fmt.Printf("child: ReopenReadOnly returned another file: %q\n", b)
+		return 1
+	}
+	if !errors.Is(err, syscall.EXDEV) {
+		fmt.Println("child: unexpected error:", err)
+		return 1
+	}
+	if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(next), syscall.F_GETFD, 0); e != syscall.EBADF {
+		fmt.Printf("child: descriptor %d is still open after the refusal\n", next)
+		return 1
+	}
+	fmt.Println("child: EXDEV, no leak:", err)
 	return 0
 }
