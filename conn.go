@@ -11,8 +11,11 @@ import "syscall"
 // on a closed file they return ErrClosed without running it. A memory file is
 // always ready for reading and writing, so it has nothing to wait for: when a
 // Read or Write callback returns false (asking to wait), the call returns an
-// EINVAL error instead of spinning. Works on Linux, Android and FreeBSD;
-// elsewhere no MemFile exists.
+// EINVAL error instead of spinning. The callback must use only the
+// descriptor, not other methods of the same MemFile: a Close waiting
+// meanwhile would wait for the callback, and the callback for it (Close
+// inside the callback waits for itself, as with an *os.File). Works on
+// Linux, Android and FreeBSD; elsewhere no MemFile exists.
 func (m *MemFile) SyscallConn() (syscall.RawConn, error) {
 	if err := m.incref(""); err != nil {
 		return nil, err
