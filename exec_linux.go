@@ -91,7 +91,11 @@ func (m *MemFile) Exec(argv, envv []string) error {
 	path := string(buf[:cLen(&buf)])
 	err = syscall.Exec(path, argv, envv)
 	if err == syscall.ENOENT {
-		return opError("execve", m.name, err, "the kernel has no execveat (Linux 3.19+, or a seccomp filter refuses it) and "+path+" does not exist: /proc is not mounted")
+		why := "the kernel has no execveat (Linux 3.19+, or a seccomp filter refuses it) and "
+		if runtime.GOOS == "android" {
+			why = "on Android Exec goes through /proc, and "
+		}
+		return opError("execve", m.name, err, why+path+" does not exist: /proc is not mounted")
 	}
 	return opError("execve", m.name, err, execHint(err))
 }
