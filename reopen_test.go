@@ -84,6 +84,14 @@ func TestReopenReadOnly(t *testing.T) {
 	if s, _ := ro.Seals(); !s.Has(memfile.SealWrite) {
 		t.Errorf("ro sees seals %v", s)
 	}
+	// The path is built on the stack: the MemFile is the only allocation.
+	if n := testing.AllocsPerRun(20, func() {
+		if r, err := m.ReopenReadOnly(); err == nil {
+			r.Close()
+		}
+	}); n > 1 {
+		t.Errorf("ReopenReadOnly allocates %v times, want 1 (the MemFile)", n)
+	}
 	m.Close()
 	ro2, err := m.ReopenReadOnly()
 	if err != memfile.ErrClosed || ro2 != nil {
