@@ -79,7 +79,8 @@ func (m *MemFile) ReadFrom(r io.Reader) (int64, error) {
 	return n + k, err
 }
 
-// WriteString is Write for a string, without copying it.
+// WriteString is Write for a string (write(2) at the file offset), without
+// copying it; io.WriteString uses it. Errors: as for Write.
 func (m *MemFile) WriteString(s string) (int, error) {
 	if len(s) == 0 {
 		return m.Write(nil)

@@ -34,12 +34,13 @@ import (
 // after the rearranging (the program then has descriptor 3 open); or use
 // syscall.ForkExec with the file in ProcAttr.Files at a known slot.
 //
-// Errors, before any system call: EINVAL for an empty argv or a NUL byte in
-// argv or envv; ErrClosed; EACCES (with a hint) when the file has no execute
+// Errors, checked first: EINVAL for an empty argv or a NUL byte in argv or
+// envv; ErrClosed; EACCES (with a hint) when fstat(2) shows no execute
 // permission. From the kernel: EACCES (e.g. vm.memfd_noexec or a security
 // module), ENOEXEC for a file that is not a program for this machine, E2BIG,
-// ENOMEM; ENOENT for a close-on-exec script; ENOSYS without execveat when
-// /proc is not mounted either, with a hint saying both. Android: only
+// ENOMEM; ENOENT for a close-on-exec script; ENOENT from execve, with a hint
+// naming both, when the kernel has no execveat and /proc is not mounted
+// either. Android: only
 // execve("/proc/self/fd/N") (Android always mounts /proc): current bionic
 // lists execveat in SYSCALLS.TXT, from which the app seccomp filter is
 // built, but older releases may not, and that filter kills the process with
