@@ -80,11 +80,8 @@ func TestWriteToFromOffset(t *testing.T) {
 	t.Run("pipe", func(t *testing.T) {
 		checkNoFdLeak(t)
 		m := newFile(t)
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
+		r, w := pipe(t)
+		var err error
 		got := make(chan []byte)
 		go func() { b, _ := io.ReadAll(r); got <- b }()
 		var n int64
@@ -191,11 +188,8 @@ func TestWriteToWaitsForSlowReader(t *testing.T) {
 	data := pattern(2 << 20)
 	m := mustCreate(t, "slow", memfile.Options{})
 	mustWrite(t, m, data)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r, w := pipe(t)
+	var err error
 	got := make(chan []byte)
 	go func() {
 		var b []byte
@@ -345,11 +339,8 @@ func TestReadFromAtOffset(t *testing.T) {
 	t.Run("pipe", func(t *testing.T) {
 		checkNoFdLeak(t)
 		m := newFile(t)
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
+		r, w := pipe(t)
+		var err error
 		go func() {
 			for i := 0; i < len(data); i += 100000 { // in pieces, with pauses: the pipe runs empty
 				end := i + 100000
@@ -477,6 +468,18 @@ func (fakeRaw) Control(func(uintptr)) error    { return errors.New("no descripto
 func (fakeRaw) Read(func(uintptr) bool) error  { return errors.New("no descriptor") }
 func (fakeRaw) Write(func(uintptr) bool) error { return errors.New("no descriptor") }
 
+// pipe returns an os.Pipe whose read end is closed when the test ends; the
+// test closes the write end.
+func pipe(t testing.TB) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, w
+}
+
 // tcpPair returns both ends of a loopback TCP connection.
 func tcpPair(t testing.TB) (client, server *net.TCPConn) {
 	t.Helper()
@@ -527,11 +530,7 @@ func TestWriteToPast2GiB(t *testing.T) {
 	if _, err := m.Seek(at, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r, w := pipe(t)
 	got := make(chan []byte)
 	go func() { b, _ := io.ReadAll(r); got <- b }()
 	n, err := m.WriteTo(w)
