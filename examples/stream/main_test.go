@@ -1,0 +1,202 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/memfile-go/memfile"
+)
+
+// The test binary plays the consumer when the producer (run by the tests
+// below) re-executes it, exactly as the example program re-executes itself.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(consumer(os.Stdout, 3))
+	}
+	os.Exit(m.Run())
+}
+
+// wantReport are the lines (as regular expressions) both processes print,
+// in the order they print them; the last is the summary, matched exactly.
+// The exec seal is there where the kernel adds it for MFD_NOEXEC_SEAL
+// (Linux 6.3+); SealFutureWrite (Linux 5.1+) is demanded, since the tests
+// run on Linux only.
+func wantReport() []string {
+	seals := `seal\|shrink\|grow\|future-write(\|exec)?`
+	return []string{
+		`^producer: one memory file "stream-example" of 2 halves of 2097152 bytes, mapped writable, sealed ` + seals + `$`,
+		`^producer: started the consumer; sending it the file once, then 64 messages of 1048576 to 2097152 bytes$`,
+		`^consumer: received the file once \(seals ` + seals + `\) and mapped its 4194304 bytes read-only \(MapSealed: no shrinking, no holes\)$`,
+		`^consumer: received 64 messages in order, 97875981 bytes, every CRC-32C matched$`,
+		`^` + regexp.QuoteMeta("summary: 64 messages, 97875981 bytes, through one reused memory file of 4194304 bytes; the consumer verified every one") + `$`,
+	}
+}
+
+func checkReport(t *testing.T, out string) {
+	t.Helper()
+	want := wantReport()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Errorf("got %d lines, want %d", len(lines), len(want))
+	}
+	for i, re := range want {
+		if i >= len(lines) {
+			break
+		}
+		if !regexp.MustCompile(re).MatchString(lines[i]) {
+			t.Errorf("line %d = %q\n      want %s", i+1, lines[i], re)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
+
+// TestTotal pins the message lengths the report counts.
+func TestTotal(t *testing.T) {
+	if got := totalBytes(); got != 97875981 {
+		t.Errorf("totalBytes() = %d, want 97875981", got)
+	}
+	for seq := 1; seq <= messages; seq++ {
+		if n := messageLen(seq); n < half/2 || n > half {
+			t.Errorf("messageLen(%d) = %d, outside [%d, %d]", seq, n, half/2, half)
+		}
+	}
+}
+
+// openFds and memfdMappings count this process's descriptors and its
+// mappings of the example's memory file.
+func openFds(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+func memfdMappings(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("memfd:stream-example"))
+}
+
+// TestStream runs the producer in this process and the consumer as a
+// re-executed test binary (through MEMFILE_TEST_EXEC's emulator under
+// qemu-user), and checks that the producer leaves no descriptor or mapping
+// behind.
+func TestStream(t *testing.T) {
+	// A consumer built with -race would otherwise sleep a second at exit.
+	t.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	self, err := selfCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// os/exec starts the runtime's poller (two descriptors it keeps) the
+	// first time; do that before counting.
+	if out, err := exec.Command(self[0], append(self[1:], "-test.run=^$")...).CombinedOutput(); err != nil {
+		t.Fatalf("running the test binary: %v\n%s", err, out)
+	}
+	fds, maps := openFds(t), memfdMappings(t)
+	var out bytes.Buffer
+	if status := producer(&out, self); status != 0 {
+		t.Fatalf("producer returned %d:\n%s", status, out.String())
+	}
+	checkReport(t, out.String())
+	if got := openFds(t); got != fds {
+		t.Errorf("%d descriptors open after the producer returned, %d before", got, fds)
+	}
+	if got := memfdMappings(t); got != maps {
+		t.Errorf("%d mappings of the memory file after the producer returned, %d before", got, maps)
+	}
+	t.Logf("report:\n%s", out.String())
+}
+
+// TestConsumerRefusesBadMessages feeds the consumer, in this process, a
+// file and then messages that break the protocol, and checks that it fails
+// with the reason instead of reading out of range or waiting for ever.
+func TestConsumerRefusesBadMessages(t *testing.T) {
+	for _, tc := range []struct{ msg, want string }{
+		{"ready 0 2 100 0", "out of order or out of range"},
+		{"ready 2 1 100 0", "out of order or out of range"},
+		{fmt.Sprintf("ready 0 1 %d 0", half+1), "out of order or out of range"},
+		{"ready 1 1 100 0", "half 1 starts with message 0, not 1"},
+		{"ready 0 1 100 0", "has CRC-32C"},
+		{"end 3", "the producer sent 3 messages, 0 arrived"},
+		{"hello", "is neither"},
+	} {
+		t.Run(tc.msg, func(t *testing.T) {
+			out := runConsumer(t, tc.msg)
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("consumer said:\n%s\nwant it to contain %q", out, tc.want)
+			}
+		})
+	}
+}
+
+// runConsumer runs consumer() on one end of a socket pair, sends it a file
+// whose half 0 holds message 1, then msg, and returns what it printed.
+func runConsumer(t *testing.T, msg string) string {
+	t.Helper()
+	file, view, err := newStreamFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	defer view.Unmap()
+	fill(view.Bytes()[:100], 1)
+	ours, theirs, err := socketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeSocket(ours)
+	var out bytes.Buffer
+	done := make(chan int)
+	go func() { done <- consumer(&out, theirs) }()
+	if err := memfile.SendFiles(ours, []byte(fmt.Sprintf("file 2 %d", half)), file); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(ours, msg); err != nil {
+		t.Fatal(err)
+	}
+	if status := <-done; status != 1 {
+		t.Errorf("consumer returned %d, want 1", status)
+	}
+	return out.String()
+}
+
+// TestProgram builds the example with the go command and runs it, as
+// "go run ./examples/stream" does. It needs the go command and the host's
+// architecture, so it is skipped under emulation and with -short.
+func TestProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the example with the go command; skipped with -short")
+	}
+	if os.Getenv("MEMFILE_TEST_EXEC") != "" {
+		t.Skip("running under an emulator: the go command would build for the host")
+	}
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command in PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "stream")
+	build := exec.Command(gocmd, "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", bin, err, out)
+	}
+	checkReport(t, string(out))
+}
