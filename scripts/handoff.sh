@@ -117,8 +117,8 @@ table() {
 		label["memfd-huge"] = "fresh file, 2 MiB pages"; label["reused"] = "reused file"
 		label["floor"] = "in-process floor"
 		printf "\nhandoff to another process, end to end (median of %d runs; ratios: median of the per-run ratios)\n\n", maxrun
-		printf "| %6s | %-24s | %10s | %9s | %14s | %9s |\n", "size", "way", "time", "GB/s", "vs pipe", "vs floor"
-		printf "|-------:|--------------------------|-----------:|----------:|---------------:|----------:|\n"
+		printf "| %7s | %-24s | %10s | %9s | %14s | %9s |\n", "size", "way", "time", "GB/s", "vs pipe", "vs floor"
+		printf "|--------:|--------------------------|-----------:|----------:|---------------:|----------:|\n"
 		for (i = 1; i <= nsizes; i++) {
 			s = sizes[i]
 			for (j = 1; j <= nw; j++) {
@@ -131,8 +131,9 @@ table() {
 				}
 				vp = pratio(s SUBSEP "pipe", key)   # >1: faster than the pipe
 				vf = pratio(key, s SUBSEP "floor")  # >1: slower than the floor
+				if (w[j] == "floor") vf = -1
 				sp[s, w[j]] = vp; sf[s, w[j]] = vf
-				vps = vp < 0 ? "-" : (vp >= 1 ? sprintf("%.2f× faster", vp) : sprintf("%.2f× slower", 1 / vp))
+				vps = vp < 0 ? "-" : (w[j] == "pipe" ? "" : (vp >= 1 ? sprintf("%.2f× faster", vp) : sprintf("%.2f× slower", 1 / vp)))
 				printf "| %3d MiB | %-24s | %10s | %9.2f | %14s | %9s |\n", s, label[w[j]], fmt(m), s * 1048576 / m, vps, fr(vf)
 			}
 		}
@@ -178,17 +179,23 @@ for s in $SIZES; do
 	[ "$s" -gt "$max" ] && max=$s
 done
 HUGEPAGES=${HUGEPAGES:-$(((max + 1) / 2 + 8))}
-free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo -1)
-if [ "$HUGEPAGES" -gt 0 ] && [ "$free" -ge 0 ] && [ "$free" -lt "$HUGEPAGES" ]; then
+POOL=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
+# reserve: have HUGEPAGES free 2 MiB pages if possible. Called before every
+# run, since another program on the machine may have changed the pool.
+reserve() {
+	free=$(cat "$POOL" 2>/dev/null || echo -1)
+	[ "$HUGEPAGES" -gt 0 ] && [ "$free" -ge 0 ] && [ "$free" -lt "$HUGEPAGES" ] || return 0
 	if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/nr_hugepages ] &&
 		[ "$(awk '/^Hugepagesize/ { print $2 }' /proc/meminfo)" = 2048 ]; then
-		OLD_HUGE=$(cat /proc/sys/vm/nr_hugepages)
-		echo $((OLD_HUGE + HUGEPAGES - free)) >/proc/sys/vm/nr_hugepages
-		echo "huge pages: $(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages) free (vm.nr_hugepages was $OLD_HUGE; restored on exit)" >&2
-	else
+		now=$(cat /proc/sys/vm/nr_hugepages)
+		[ -n "$OLD_HUGE" ] || OLD_HUGE=$now
+		echo $((now + HUGEPAGES - free)) >/proc/sys/vm/nr_hugepages
+		echo "huge pages: $(cat "$POOL") free (vm.nr_hugepages was $now; $OLD_HUGE restored on exit)" >&2
+	elif [ -z "${warned:-}" ]; then
+		warned=1
 		echo "handoff.sh: $free free 2 MiB huge pages, $HUGEPAGES wanted; memfd-huge skips where too few (reserving needs root)" >&2
 	fi
-fi
+}
 
 "$GO" test -c -o "$TMP/memfile.test" . || die "building the test binary failed"
 RAW=${OUT:-$TMP/bench.out}
@@ -198,7 +205,8 @@ i=1
 while [ "$i" -le "$RUNS" ]; do
 	echo "run $i/$RUNS ..." >&2
 	echo "memfile-handoff-run $i" >>"$RAW"
-	MEMFILE_HANDOFF_MIB="$SIZES" "$TMP/memfile.test" -test.run '^$' -test.bench '^BenchmarkHandoff$' \
+	reserve
+	MEMFILE_HANDOFF_MIB="$SIZES" "$TMP/memfile.test" -test.run '^$' -test.bench '^BenchmarkHandoff$' -test.v \
 		-test.benchmem -test.benchtime "$BENCHTIME" -test.count 1 -test.timeout 10m >"$TMP/run.out" 2>&1 || {
 		echo "handoff.sh: run $i failed (its other results are kept):" >&2
 		grep -E -A3 '^(--- FAIL|FAIL|panic)' "$TMP/run.out" >&2 || tail -20 "$TMP/run.out" >&2
@@ -207,7 +215,7 @@ while [ "$i" -le "$RUNS" ]; do
 	cat "$TMP/run.out" >>"$RAW"
 	i=$((i + 1))
 done
-grep -E -A1 '^ *--- SKIP' "$RAW" | grep -v '^--$' | sort -u | sed 's/^/skipped: /' >&2 || true
+grep -E -A1 '^ *--- SKIP' "$RAW" | grep -v -e '^--$' -e 'SKIP:' | sed 's/^ */skipped: /' | sort | uniq -c >&2 || true
 echo "machine: $(machine)"
 table "$RAW"
 chart "$RUNS"
