@@ -95,8 +95,8 @@ func handoffSizes(b *testing.B) []int {
 	var sizes []int
 	for _, f := range strings.Fields(list) {
 		mib, err := strconv.Atoi(f)
-		if err != nil || mib < 1 || mib > 1<<14 {
-			b.Fatalf("MEMFILE_HANDOFF_MIB=%q: %q is not a size in MiB between 1 and 16384", list, f)
+		if err != nil || mib < 1 || mib > 1<<10 {
+			b.Fatalf("MEMFILE_HANDOFF_MIB=%q: %q is not a size in MiB between 1 and 1024", list, f)
 		}
 		sizes = append(sizes, mib<<20)
 	}

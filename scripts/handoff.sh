@@ -20,7 +20,7 @@
 # Environment:
 #   RUNS       passes (default 5)
 #   SIZES      payload sizes in MiB (default "1 16 256")
-#   BENCHTIME  -benchtime per benchmark and pass (default 0.3s)
+#   BENCHTIME  -benchtime per benchmark and pass (default 0.5s)
 #   HUGEPAGES  2 MiB huge pages to have free for memfd-huge (default: enough for
 #              the largest size, plus 8). As root, vm.nr_hugepages is raised if
 #              fewer are free and restored on exit; otherwise (or HUGEPAGES=0)
@@ -38,7 +38,7 @@ set -eu
 GO=${GO:-go}
 RUNS=${RUNS:-5}
 SIZES=${SIZES:-1 16 256}
-BENCHTIME=${BENCHTIME:-0.3s}
+BENCHTIME=${BENCHTIME:-0.5s}
 SVG=${SVG-docs/handoff.svg}
 
 die() { echo "handoff.sh: $*" >&2; exit 2; }
