@@ -5,12 +5,14 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/memfile-go/memfile"
 )
@@ -199,4 +201,87 @@ func TestProgram(t *testing.T) {
 		t.Fatalf("%s: %v\n%s", bin, err, out)
 	}
 	checkReport(t, string(out))
+}
+
+// TestProducerKeepsTurns runs the producer's side of the protocol against a
+// slow consumer in this process that keeps both halves for a while before
+// answering and then checks them again: had the producer written into a
+// half before the consumer's "done", the check after the wait would fail.
+// It also checks that never more than two messages are in flight.
+func TestProducerKeepsTurns(t *testing.T) {
+	file, view, err := newStreamFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	defer view.Unmap()
+	ours, theirs, err := socketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeSocket(ours)
+	errc := make(chan error, 1)
+	go func() { errc <- slowConsumer(theirs) }()
+	if err := stream(ours, file, view.Bytes()); err != nil {
+		t.Errorf("producer: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Errorf("consumer: %v", err)
+	}
+}
+
+func slowConsumer(sock int) error {
+	defer closeSocket(sock)
+	buf := make([]byte, 128)
+	_, files, err := memfile.ReceiveFiles(sock, buf, 1, baseSeals)
+	if err != nil {
+		return err
+	}
+	defer files[0].Close()
+	view, err := files[0].Map(0, 2*half, memfile.MapReadOnly)
+	if err != nil {
+		return err
+	}
+	defer view.Unmap()
+	type ready struct {
+		k, seq, length int
+		sum            uint32
+	}
+	var pending []ready
+	var count int
+	var total int64
+	release := func() error {
+		r := pending[0]
+		pending = pending[1:]
+		time.Sleep(2 * time.Millisecond) // the producer may be busy with the other half
+		p := view.Bytes()[r.k*half : r.k*half+r.length]
+		if got := crc32.Checksum(p, castagnoli); got != r.sum {
+			return fmt.Errorf("message %d in half %d changed before its done: CRC-32C %08x, want %08x", r.seq, r.k, got, r.sum)
+		}
+		count++
+		total += int64(r.length)
+		return send(sock, fmt.Sprintf("done %d %d", r.k, r.seq))
+	}
+	for {
+		msg, err := receive(sock, buf)
+		if err != nil {
+			return err
+		}
+		var end int
+		if _, err := fmt.Sscanf(msg, "end %d", &end); err == nil {
+			return send(sock, fmt.Sprintf("bye %d %d", count, total))
+		}
+		var r ready
+		if _, err := fmt.Sscanf(msg, "ready %d %d %d %x", &r.k, &r.seq, &r.length, &r.sum); err != nil {
+			return fmt.Errorf("%q: %v", msg, err)
+		}
+		if pending = append(pending, r); len(pending) > 2 {
+			return fmt.Errorf("%d messages in flight: %v", len(pending), pending)
+		}
+		for len(pending) == 2 || (len(pending) > 0 && r.seq == messages) {
+			if err := release(); err != nil {
+				return err
+			}
+		}
+	}
 }
