@@ -4,13 +4,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -283,5 +286,77 @@ func slowConsumer(sock int) error {
 				return err
 			}
 		}
+	}
+}
+
+// TestFutureWriteSeal checks what the consumer relies on when the file
+// carries SealFutureWrite: the producer's mapping, made before the seal,
+// still writes; nobody can write(2), map the file writable again or punch a
+// hole into it (fallocate PUNCH_HOLE, which would make a later read of the
+// hole allocate a page, and fault with SIGBUS where that fails).
+func TestFutureWriteSeal(t *testing.T) {
+	t.Run("4KiB", func(t *testing.T) {
+		file, view, err := newStreamFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		defer view.Unmap()
+		checkFutureWrite(t, file, view)
+	})
+	t.Run("2MiB", func(t *testing.T) {
+		b, _ := os.ReadFile("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")
+		if free, _ := strconv.Atoi(strings.TrimSpace(string(b))); free < 2 {
+			t.Skipf("needs 2 free 2 MiB huge pages, have %q (as root: echo 2 > /proc/sys/vm/nr_hugepages)", b)
+		}
+		file, err := memfile.Create("stream-huge", memfile.Options{AllowSealing: true, HugePages: memfile.Huge2MB})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		if err := file.Truncate(2 * half); err != nil {
+			t.Fatal(err)
+		}
+		view, err := file.Map(0, 2*half, memfile.MapReadWrite)
+		if err != nil && os.Getenv("MEMFILE_TEST_EXEC") != "" && errors.Is(err, syscall.EINVAL) {
+			t.Skipf("Map: %v: qemu-user cannot map hugetlbfs files for 32-bit guests (it places guest mappings at addresses that are not huge-page aligned)", err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer view.Unmap()
+		if err := file.AddSeals(baseSeals | memfile.SealFutureWrite); err != nil {
+			t.Skipf("cannot seal a huge-page file with SealFutureWrite: %v", err)
+		}
+		checkFutureWrite(t, file, view)
+	})
+}
+
+func checkFutureWrite(t *testing.T, file *memfile.MemFile, view *memfile.Mapping) {
+	const punchHole = 0x2 | 0x1 // FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+	if seals, _ := file.Seals(); !seals.Has(memfile.SealFutureWrite) {
+		t.Skipf("the kernel has no SealFutureWrite (Linux 5.1+): seals %v", seals)
+	}
+	view.Bytes()[half+1] = 42
+	ro, err := file.MapSealed(0, 2*half, memfile.SealFutureWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Unmap()
+	if got := ro.Bytes()[half+1]; got != 42 {
+		t.Errorf("the producer's mapping no longer writes: a read-only view shows %d", got)
+	}
+	// A huge-page file has no write(2) at all (EINVAL).
+	if _, err := file.WriteAt([]byte{1}, 0); err == nil {
+		t.Errorf("WriteAt succeeded")
+	}
+	if m, err := file.Map(0, half, memfile.MapReadWrite); !errors.Is(err, syscall.EPERM) {
+		if m != nil {
+			m.Unmap()
+		}
+		t.Errorf("Map(MapReadWrite): %v, want EPERM", err)
+	}
+	if err := syscall.Fallocate(int(file.Fd()), punchHole, 0, half); err != syscall.EPERM {
+		t.Errorf("fallocate(PUNCH_HOLE): %v, want EPERM", err)
 	}
 }
