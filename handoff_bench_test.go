@@ -8,7 +8,7 @@ package memfile_test
 //
 // BenchmarkHandoff/<N>MiB/<way> measures the handoff end to end, from the
 // producer's bytes in a buffer of its own until the consumer has read every
-// byte (CRC-32C) and said so, five ways in one interleaved run:
+// byte (CRC-32C) and said so, six ways in one interleaved run:
 //
 //	pipe:       write(2) the payload into a pipe; the child reads it all into
 //	            a buffer it reuses, checksums it and replies.
@@ -25,6 +25,10 @@ package memfile_test
 //	            sent once, before the timer: per message the producer copies
 //	            the payload into its mapping and sends a 9-byte message; the
 //	            child checksums its mapping and replies (examples/stream).
+//	reused-pieces: the same, but the producer says after each of up to 16
+//	            pieces (of at least 256 KiB) that it is ready, so the child
+//	            reads one piece while the producer writes the next; the
+//	            child replies after the last.
 //	floor:      in-process, no second process: copy the payload into the
 //	            reused file's pages, through the producer's mapping, and
 //	            checksum them there — the least any handoff costs (the
@@ -76,6 +80,8 @@ const (
 	handoffReceive  = 'r' // map the file and unmap it, no reading
 	handoffAdopt    = 'f' // keep the file mapped as the reused file
 	handoffUse      = 'u' // checksum len bytes of the reused file
+	handoffPiece    = 'p' // the reused file's bytes up to len are ready; no reply
+	handoffLast     = 'P' // the same, and they are all: reply with the checksum
 	handoffDrop     = 'x' // unmap and close the reused file
 )
 
@@ -113,6 +119,9 @@ func childHandoffMemfd() int {
 	oob := make([]byte, syscall.CmsgSpace(4))
 	var reused *memfile.MemFile
 	var view *memfile.Mapping
+	// The message that arrives in pieces: bytes [0, got) checksummed so far.
+	var got int
+	var running uint32
 	drop := func() {
 		if view != nil {
 			view.Unmap()
@@ -154,6 +163,13 @@ func childHandoffMemfd() int {
 			reused, view, err = adoptReused(fd)
 		case kind == handoffUse && fd < 0 && view != nil && length <= view.Len():
 			sum = crc32.Checksum(view.Bytes()[:length], castagnoli)
+		case (kind == handoffPiece || kind == handoffLast) && fd < 0 && view != nil && got <= length && length <= view.Len():
+			running = crc32.Update(running, castagnoli, view.Bytes()[got:length])
+			got = length
+			if kind == handoffPiece {
+				continue // no reply: the producer goes on writing
+			}
+			sum, got, running = running, 0, 0
 		case kind == handoffDrop && fd < 0:
 			drop()
 		default:
@@ -554,6 +570,33 @@ func (r *reusedFile) send(h *handoffChildren, payload []byte) (uint32, error) {
 	return h.toMemfd(handoffUse, len(payload), -1)
 }
 
+// sendInPieces copies payload into the reused file in up to 16 pieces of
+// at least 256 KiB and tells the child after each, so that it checksums one
+// piece while the producer writes the next; the child answers after the
+// last.
+func (r *reusedFile) sendInPieces(h *handoffChildren, payload []byte) (uint32, error) {
+	piece := len(payload) / 16
+	if piece < 256<<10 {
+		piece = 256 << 10
+	}
+	mem := r.view.Bytes()
+	var msg [9]byte
+	for off := 0; off < len(payload); off += piece {
+		end := off + piece
+		msg[0] = handoffPiece
+		if end >= len(payload) {
+			end = len(payload)
+			msg[0] = handoffLast
+		}
+		copyCached(mem[off:end], payload[off:end])
+		binary.LittleEndian.PutUint64(msg[1:], uint64(end))
+		if err := syscall.Sendmsg(h.sock, msg[:], nil, nil, 0); err != nil {
+			return 0, fmt.Errorf("sendmsg: %v", err)
+		}
+	}
+	return readReply(h.sock)
+}
+
 func BenchmarkHandoff(b *testing.B) {
 	h := startHandoffChildren(b)
 	for _, n := range handoffSizes(b) {
@@ -599,6 +642,13 @@ func BenchmarkHandoff(b *testing.B) {
 				b.SetBytes(int64(n))
 				for i := 0; i < b.N; i++ {
 					got, err := r.send(h, payload)
+					check(b, got, err)
+				}
+			})
+			b.Run("reused-pieces", func(b *testing.B) {
+				b.SetBytes(int64(n))
+				for i := 0; i < b.N; i++ {
+					got, err := r.sendInPieces(h, payload)
 					check(b, got, err)
 				}
 			})

@@ -5,7 +5,7 @@
 //
 // Each input line is "<size in MiB> <way> <median ns/op>", where way is one
 // of BenchmarkHandoff's sub-benchmarks (pipe, memfd, memfd-huge, reused,
-// floor); "-" as the median marks one that did not run. The chart shows the
+// reused-pieces, floor); "-" as the median marks one that did not run. The chart shows the
 // throughput (size / median time) of every way, grouped by size, with the
 // median time on each bar. The output depends only on the input and the
 // flags.
@@ -27,7 +27,8 @@ var ways = []struct{ name, label, color string }{
 	{"pipe", "pipe", "#9e9e9e"},
 	{"memfd", "fresh sealed file, 4 KiB pages", "#e57373"},
 	{"memfd-huge", "fresh sealed file, 2 MiB pages", "#ffb74d"},
-	{"reused", "one reused file", "#4caf50"},
+	{"reused", "one reused file", "#81c784"},
+	{"reused-pieces", "one reused file, read piece by piece", "#2e7d32"},
 	{"floor", "in-process floor (copy + read)", "#42a5f5"},
 }
 

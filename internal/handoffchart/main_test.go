@@ -10,8 +10,8 @@ import (
 // TestRender checks that the chart is well-formed XML with one bar per
 // measured way and size, and "n/a" for one that did not run.
 func TestRender(t *testing.T) {
-	in := "1 pipe 300000\n1 memfd 600000\n1 memfd-huge -\n1 reused 80000\n1 floor 70000\n" +
-		"16 pipe 5e6\n16 memfd 1e7\n16 memfd-huge 3e6\n16 reused 1.2e6\n16 floor 1.1e6\n"
+	in := "1 pipe 300000\n1 memfd 600000\n1 memfd-huge -\n1 reused 80000\n1 reused-pieces 70000\n1 floor 70000\n" +
+		"16 pipe 5e6\n16 memfd 1e7\n16 memfd-huge 3e6\n16 reused 1.2e6\n16 reused-pieces 9e5\n16 floor 1.1e6\n"
 	samples, err := parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
@@ -35,8 +35,8 @@ func TestRender(t *testing.T) {
 			}
 		}
 	}
-	if bars != 9 {
-		t.Errorf("%d bars, want 9", bars)
+	if bars != 11 {
+		t.Errorf("%d bars, want 11", bars)
 	}
 	if strings.Count(svg, ">n/a<") != 1 {
 		t.Errorf("want one n/a label:\n%s", svg)
