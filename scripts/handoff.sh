@@ -13,8 +13,8 @@
 #   memfd-huge  the same with 2 MiB huge pages
 #   reused      one file, sent once, reused for every message (examples/stream)
 #   reused-pieces  the same, the consumer reading each piece while the producer writes the next
-#   floor       in-process: copy into a buffer and read every byte (no second process)
-# Each run is one pass over every size, the five ways back to back, so that
+#   floor       in-process: the same copy into the same pages, and read every byte
+# Each run is one pass over every size, the six ways back to back, so that
 # they see the same machine state; the table shows medians over the runs and
 # the median of the per-run ratios.
 #
