@@ -31,8 +31,10 @@ package memfile_test
 //	            child replies after the last.
 //	floor:      in-process, no second process: copy the payload into the
 //	            reused file's pages, through the producer's mapping, and
-//	            checksum them there — the least any handoff costs (the
-//	            reused way minus the second process and the messages).
+//	            checksum them there: the reused way minus the second
+//	            process and the messages, the least a handoff of a finished
+//	            message costs (reused-pieces, which overlaps the writing and
+//	            the reading on two CPUs, can take less).
 //	            The reused and floor copies go in 64 KiB pieces (copyCached).
 //
 // Fresh files get fresh pages per message (allocated and zeroed by the
