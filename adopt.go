@@ -23,8 +23,53 @@ func FromFd(fd int) (*MemFile, error) {
 // required is present, with an error that matches ErrMissingSeals and names
 // the missing ones. A receiver that demands SealShrink can map the file
 // without any risk of SIGBUS; SealImmutable also guarantees that the
-// contents never change.
+// contents never change. It is FromFdWithOptions with only Seals set.
 func FromFdWithSeals(fd int, required Seals) (*MemFile, error) {
+	return FromFdWithOptions(fd, AdoptOptions{Seals: required})
+}
+
+// AdoptOptions says what a receiver accepts, for FromFdWithOptions and
+// ReceiveConn. The zero value accepts any memory file it can read.
+type AdoptOptions struct {
+	// Seals are the seals the file must carry (ErrMissingSeals otherwise).
+	Seals Seals
+
+	// MaxSize, if positive, is the largest file size accepted, in bytes: a
+	// larger file is refused with EFBIG. The size is the one at adoption;
+	// demand SealGrow for it to stay so.
+	MaxSize int64
+
+	// FullyAllocated refuses a file that reading could make allocate
+	// memory: one with holes (pages never written or allocated, which the
+	// first read fault of a mapping allocates, charged to the reader's
+	// memory cgroup), or one whose pages a holder could free again by
+	// punching holes (no SealWrite or SealFutureWrite). The error matches
+	// ErrNotAllocated. The check uses st_blocks from fstat(2) and, on Linux,
+	// lseek(SEEK_HOLE) for holes hidden by storage allocated past the end
+	// (the file offset, which is shared with every holder of the open file,
+	// is put back afterwards). Linux only: elsewhere an error matching
+	// ErrNotSupported. A huge-page (hugetlbfs) file is checked by st_blocks
+	// alone, since its SEEK_HOLE reports no holes.
+	FullyAllocated bool
+}
+
+// FromFdWithOptions is FromFd for a receiver with demands: the seals in
+// opts.Seals, a size limit, full allocation (see AdoptOptions). Each demand
+// is checked, in that order, after the checks of FromFd; a refusal leaves
+// the descriptor open and the caller's. The safe recipe for a file from a
+// peer that may be hostile is in docs/sharing.md:
+//
+//	m, err := memfile.FromFdWithOptions(fd, memfile.AdoptOptions{
+//		Seals:          memfile.SealImmutable,
+//		MaxSize:        64 << 20,
+//		FullyAllocated: true,
+//	})
+//	...
+//	view, err := m.MapSealed(0, int(size), memfile.SealWrite)
+//
+// Errors: as for FromFd; ErrMissingSeals; EFBIG above MaxSize;
+// ErrNotAllocated; EINVAL for a negative MaxSize.
+func FromFdWithOptions(fd int, opts AdoptOptions) (*MemFile, error) {
 	if !platformSupported {
 		return nil, unsupportedError("fstat", "", ErrNotSupported, "")
 	}
@@ -36,20 +81,49 @@ func FromFdWithSeals(fd int, required Seals) (*MemFile, error) {
 		// 1<<32+3 would name descriptor 3, which Close would then close.
 		return nil, opError("fstat", "", errBadFd, "descriptor "+strconv.Itoa(fd)+" is out of range")
 	}
-	st, err := sysFstat(fd)
-	mode := st.mode
-	if err != nil {
-		return nil, opError(fstatOp, "", err, "descriptor "+strconv.Itoa(fd))
+	if opts.MaxSize < 0 {
+		return nil, opError("fstat", "", errInvalid, "negative MaxSize "+strconv.FormatInt(opts.MaxSize, 10))
 	}
-	if mode&modeTypeMask != modeRegular {
-		return nil, opError("fstat", "", errInvalid, "descriptor "+strconv.Itoa(fd)+" is a "+fileKind(mode)+", not a memory file")
+	desc := "descriptor " + strconv.Itoa(fd)
+	st, err := sysFstat(fd)
+	if err != nil {
+		return nil, opError(fstatOp, "", err, desc)
+	}
+	if st.mode&modeTypeMask != modeRegular {
+		return nil, opError("fstat", "", errInvalid, desc+" is a "+fileKind(st.mode)+", not a memory file")
+	}
+	fl, err := sysFcntl(fd, fcntlGetfl, 0)
+	if err != nil {
+		return nil, opError("fcntl(F_GETFL)", "", err, desc)
+	}
+	if oPath != 0 && fl&oPath != 0 {
+		return nil, opError("fcntl(F_GETFL)", "", errBadFd, desc+" was opened with O_PATH: it names the file but cannot read, map or seal it; send a descriptor opened for reading")
+	}
+	if acc := fl & oAccmode; acc != oRdwr && acc != oRdonly {
+		return nil, opError("fcntl(F_GETFL)", "", errBadFd, desc+" is open write-only (O_WRONLY): it cannot be read or mapped; send a descriptor opened read-write or read-only")
 	}
 	r, err := sysFcntl(fd, fcntlGetSeals, 0)
 	if err != nil {
-		return nil, opError("fcntl(F_GET_SEALS)", "", err, "descriptor "+strconv.Itoa(fd)+" is a regular file that does not support seals, not a memory file")
+		return nil, opError("fcntl(F_GET_SEALS)", "", err, desc+" is a regular file that does not support seals, not a memory file")
 	}
-	if missing := sealsFromOS(uintptr(r)).Missing(required); missing != 0 {
-		return nil, opError("fcntl(F_GET_SEALS)", "", ErrMissingSeals, "descriptor "+strconv.Itoa(fd)+" lacks "+missing.String())
+	seals := sealsFromOS(uintptr(r))
+	if missing := seals.Missing(opts.Seals); missing != 0 {
+		return nil, opError("fcntl(F_GET_SEALS)", "", ErrMissingSeals, desc+" lacks "+missing.String())
+	}
+	if opts.MaxSize > 0 && st.size > opts.MaxSize {
+		return nil, opError("fstat", "", errFileTooBig, desc+" holds "+strconv.FormatInt(st.size, 10)+" bytes, more than MaxSize "+strconv.FormatInt(opts.MaxSize, 10))
+	}
+	if opts.FullyAllocated {
+		if seals&(SealWrite|SealFutureWrite) == 0 {
+			return nil, opError("fcntl(F_GET_SEALS)", "", ErrNotAllocated, desc+" has no write seal (SealWrite or SealFutureWrite), so a holder can punch holes that reading would fill again")
+		}
+		why, err := checkAllocated(fd, st)
+		if err != nil {
+			return nil, err
+		}
+		if why != "" {
+			return nil, opError(fstatOp, "", ErrNotAllocated, desc+" "+why)
+		}
 	}
 	if _, err := sysFcntl(fd, fcntlSetfd, fdCloexec); err != nil {
 		return nil, opError("fcntl(F_SETFD)", "", err, "")

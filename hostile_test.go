@@ -170,7 +170,7 @@ func TestHostileSender(t *testing.T) {
 		{"unsealable", 1, 2, memfile.ErrMissingSeals, "lacks shrink|grow|write"},
 		{"half-sealed", 1, 2, memfile.ErrMissingSeals, "lacks seal|write"},
 		{"too-many", 1, 2, memfile.ErrDescriptorCount, "carried 2 descriptors, expected 1; closed all 2 received descriptors"},
-		{"too-many-for-oob", 1, 1, memfile.ErrDescriptorCount, "truncated (MSG_CTRUNC)"},
+		{"too-many-for-oob", 1, 1, memfile.ErrDescriptorCount, "truncated (MSG_CTRUNC): either the control buffer was full"},
 		{"none", 1, 2, memfile.ErrDescriptorCount, "carried 0 descriptors, expected 1"},
 		{"sealed-then-pipe", 2, 3, syscall.EINVAL, "received descriptor 2 of 2 was rejected; closed all 2 received descriptors"},
 	} {
@@ -194,8 +194,14 @@ func TestHostileSender(t *testing.T) {
 					t.Fatalf("the receiver accepted %d files", len(files))
 				}
 				t.Logf("refused: %v", err)
-				if !errors.Is(err, tc.errIs) || !strings.Contains(err.Error(), tc.text) {
-					t.Errorf("error %q; want one matching %v that says %q", err, tc.errIs, tc.text)
+				text := tc.text
+				if tc.name == "too-many-for-oob" && route == "raw" {
+					// ReceiveFiles leaves room for other control messages,
+					// which also holds these four: reported by count.
+					text = "carried 4 descriptors, expected 1; closed all 4 received descriptors"
+				}
+				if !errors.Is(err, tc.errIs) || !strings.Contains(err.Error(), text) {
+					t.Errorf("error %q; want one matching %v that says %q", err, tc.errIs, text)
 				}
 				if files != nil {
 					t.Errorf("files = %v alongside the error, want nil", files)

@@ -386,8 +386,12 @@ func TestFromUnixRightsClosesOnEveryError(t *testing.T) {
 	}{
 		{"want zero", func(fd, _ int) []byte { return syscall.UnixRights(fd) }, 0, 0, syscall.EINVAL, "at least one", true},
 		{"MSG_CTRUNC", func(fd, _ int) []byte { return syscall.UnixRights(fd) }, syscall.MSG_CTRUNC, 1, memfile.ErrDescriptorCount, "MSG_CTRUNC", true},
+		// Linux never writes an SCM_RIGHTS message whose cmsg_len runs past
+		// the end (it shortens cmsg_len to what it installed), so nothing in
+		// such a message is trusted, or closed: the bytes could be padding,
+		// which reads as descriptor 0 (TestCrafted...Stdin).
 		{"MSG_CTRUNC inside a message", func(fd, other int) []byte { return cut(syscall.UnixRights(fd, other), syscall.CmsgLen(4)) },
-			syscall.MSG_CTRUNC, 2, memfile.ErrDescriptorCount, "MSG_CTRUNC", true},
+			syscall.MSG_CTRUNC, 2, memfile.ErrDescriptorCount, "MSG_CTRUNC", false},
 		{"same number twice", func(fd, _ int) []byte { return syscall.UnixRights(fd, fd) }, 0, 2, syscall.EINVAL, "malformed", true},
 		{"length past the end", func(fd, other int) []byte { return cut(syscall.UnixRights(fd, other), syscall.CmsgLen(4)) },
 			0, 2, syscall.EINVAL, "malformed", false},
