@@ -35,6 +35,13 @@ func init() {
 // other end. wait waits for the child and returns everything it printed.
 func socketChild(t *testing.T, mode string, env ...string) (sock int, wait func() (string, error)) {
 	t.Helper()
+	sock, wait, _ = socketChildPid(t, mode, env...)
+	return sock, wait
+}
+
+// socketChildPid is socketChild that also returns the child's process id.
+func socketChildPid(t *testing.T, mode string, env ...string) (sock int, wait func() (string, error), pid int) {
+	t.Helper()
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatalf("socketpair: %v", err)
@@ -66,7 +73,7 @@ func socketChild(t *testing.T, mode string, env ...string) (sock int, wait func(
 			wait()
 		}
 	})
-	return fds[0], wait
+	return fds[0], wait, cmd.Process.Pid
 }
 
 const errNoNetText = "package net needs cgo on android: the net.UnixConn route is not tested in this build"
