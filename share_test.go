@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"strconv"
@@ -757,4 +758,38 @@ func TestAdoptAccessMode(t *testing.T) {
 		t.Errorf("mapping holds %q", mp.Bytes())
 	}
 	mp.Unmap()
+}
+
+// Dup shares the file offset (issue 13): a child that reads its descriptor
+// from the offset after the parent's Write reads nothing; after Seek(0) it
+// reads everything (ExampleMemFile_Dup_child).
+func TestDupSharesOffsetWithChild(t *testing.T) {
+	checkNoFdLeak(t)
+	m := mustCreate(t, "offset", memfile.Options{})
+	mustWrite(t, m, []byte("written by the parent"))
+	run := func() string {
+		d, err := m.Dup()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, _ := d.Release()
+		f := os.NewFile(fd, "dup")
+		cmd := exec.Command("/bin/sh", "-c", "cat <&3")
+		cmd.ExtraFiles = []*os.File{f}
+		out, err := cmd.Output()
+		f.Close()
+		if err != nil {
+			t.Skipf("running /bin/sh: %v", err)
+		}
+		return string(out)
+	}
+	if out := run(); out != "" {
+		t.Errorf("the child read %q from the shared offset after Write; want nothing", out)
+	}
+	if _, err := m.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(); out != "written by the parent" {
+		t.Errorf("after Seek(0) the child read %q", out)
+	}
 }
