@@ -766,7 +766,9 @@ func TestAdoptAccessMode(t *testing.T) {
 func TestDupSharesOffsetWithChild(t *testing.T) {
 	checkNoFdLeak(t)
 	m := mustCreate(t, "offset", memfile.Options{})
-	mustWrite(t, m, []byte("written by the parent"))
+	if _, err := m.Write([]byte("written by the parent")); err != nil { // moves the offset
+		t.Fatal(err)
+	}
 	run := func() string {
 		d, err := m.Dup()
 		if err != nil {
