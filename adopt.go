@@ -5,15 +5,20 @@ import "strconv"
 // Adopting a descriptor that was inherited or received.
 
 // FromFd takes ownership of a descriptor that was inherited or received, after
-// checking with fstat(2) and fcntl(F_GET_SEALS) that it is a regular file on
-// which the kernel enforces seals (a memfd, or on Linux any tmpfs or hugetlbfs
-// file). It sets close-on-exec (fcntl(F_SETFD)) so the descriptor does not leak
-// into programs this process executes. On failure the descriptor is left
-// open and still belongs to the caller.
+// checking with fcntl(F_GETFL) that it can be read (not write-only, not
+// O_PATH) and with fcntl(F_GET_SEALS) that it is a file on which the kernel
+// enforces seals (a memfd, or on Linux any tmpfs or hugetlbfs file; FreeBSD:
+// any POSIX shm object); fstat(2) tells what a refused one is. It sets
+// close-on-exec (fcntl(F_SETFD)) so the descriptor does not leak into
+// programs this process executes. A read-only descriptor is adopted: it can
+// be read and mapped read-only, not written. On failure the descriptor is
+// left open and still belongs to the caller.
 //
-// Errors: EBADF for a descriptor that is not open; EINVAL (with the reason)
-// for one that is not a regular, sealable file, such as a pipe, a socket or
-// /dev/null; an error matching ErrNotSupported on other operating systems.
+// Errors: EBADF for a descriptor that is not open, is out of the range of a
+// C int, is write-only or (Linux) O_PATH, with the reason; EINVAL (with the
+// reason) for one that is not a regular, sealable file, such as a pipe, a
+// socket or /dev/null; an error matching ErrNotSupported on other operating
+// systems.
 func FromFd(fd int) (*MemFile, error) {
 	return FromFdWithSeals(fd, 0)
 }
@@ -85,13 +90,11 @@ func FromFdWithOptions(fd int, opts AdoptOptions) (*MemFile, error) {
 		return nil, opError("fstat", "", errInvalid, "negative MaxSize "+strconv.FormatInt(opts.MaxSize, 10))
 	}
 	desc := "descriptor " + strconv.Itoa(fd)
-	st, err := sysFstat(fd)
-	if err != nil {
-		return nil, opError(fstatOp, "", err, desc)
-	}
-	if st.mode&modeTypeMask != modeRegular {
-		return nil, opError("fstat", "", errInvalid, desc+" is a "+fileKind(st.mode)+", not a memory file")
-	}
+	// fcntl(F_GET_SEALS) succeeds only on files that support seals (shmem,
+	// hugetlbfs, FreeBSD shm), which are all regular files: fstat is needed
+	// only to say what a refused descriptor is, and for the limits. So
+	// plain adoption costs three system calls: F_GETFL, F_GET_SEALS,
+	// F_SETFD.
 	fl, err := sysFcntl(fd, fcntlGetfl, 0)
 	if err != nil {
 		return nil, opError("fcntl(F_GETFL)", "", err, desc)
@@ -99,30 +102,45 @@ func FromFdWithOptions(fd int, opts AdoptOptions) (*MemFile, error) {
 	if oPath != 0 && fl&oPath != 0 {
 		return nil, opError("fcntl(F_GETFL)", "", errBadFd, desc+" was opened with O_PATH: it names the file but cannot read, map or seal it; send a descriptor opened for reading")
 	}
-	if acc := fl & oAccmode; acc != oRdwr && acc != oRdonly {
-		return nil, opError("fcntl(F_GETFL)", "", errBadFd, desc+" is open write-only (O_WRONLY): it cannot be read or mapped; send a descriptor opened read-write or read-only")
-	}
 	r, err := sysFcntl(fd, fcntlGetSeals, 0)
+	if err == errInvalid {
+		st, serr := sysFstat(fd)
+		if serr != nil {
+			return nil, opError(fstatOp, "", serr, desc)
+		}
+		if st.mode&modeTypeMask != modeRegular {
+			return nil, opError("fstat", "", errInvalid, desc+" is a "+fileKind(st.mode)+", not a memory file")
+		}
+	}
 	if err != nil {
 		return nil, opError("fcntl(F_GET_SEALS)", "", err, desc+" is a regular file that does not support seals, not a memory file")
+	}
+	if acc := fl & oAccmode; acc != oRdwr && acc != oRdonly {
+		return nil, opError("fcntl(F_GETFL)", "", errBadFd, desc+" is open write-only (O_WRONLY): it cannot be read or mapped; send a descriptor opened read-write or read-only")
 	}
 	seals := sealsFromOS(uintptr(r))
 	if missing := seals.Missing(opts.Seals); missing != 0 {
 		return nil, opError("fcntl(F_GET_SEALS)", "", ErrMissingSeals, desc+" lacks "+missing.String())
 	}
-	if opts.MaxSize > 0 && st.size > opts.MaxSize {
-		return nil, opError("fstat", "", errFileTooBig, desc+" holds "+strconv.FormatInt(st.size, 10)+" bytes, more than MaxSize "+strconv.FormatInt(opts.MaxSize, 10))
-	}
-	if opts.FullyAllocated {
-		if seals&(SealWrite|SealFutureWrite) == 0 {
-			return nil, opError("fcntl(F_GET_SEALS)", "", ErrNotAllocated, desc+" has no write seal (SealWrite or SealFutureWrite), so a holder can punch holes that reading would fill again")
-		}
-		why, err := checkAllocated(fd, st)
+	if opts.MaxSize > 0 || opts.FullyAllocated {
+		st, err := sysFstat(fd)
 		if err != nil {
-			return nil, err
+			return nil, opError(fstatOp, "", err, desc)
 		}
-		if why != "" {
-			return nil, opError(fstatOp, "", ErrNotAllocated, desc+" "+why)
+		if opts.MaxSize > 0 && st.size > opts.MaxSize {
+			return nil, opError(fstatOp, "", errFileTooBig, desc+" holds "+strconv.FormatInt(st.size, 10)+" bytes, more than MaxSize "+strconv.FormatInt(opts.MaxSize, 10))
+		}
+		if opts.FullyAllocated {
+			if seals&(SealWrite|SealFutureWrite) == 0 {
+				return nil, opError("fcntl(F_GET_SEALS)", "", ErrNotAllocated, desc+" has no write seal (SealWrite or SealFutureWrite), so a holder can punch holes that reading would fill again")
+			}
+			why, err := checkAllocated(fd, st)
+			if err != nil {
+				return nil, err
+			}
+			if why != "" {
+				return nil, opError(fstatOp, "", ErrNotAllocated, desc+" "+why)
+			}
 		}
 	}
 	if _, err := sysFcntl(fd, fcntlSetfd, fdCloexec); err != nil {
