@@ -11,22 +11,24 @@ import (
 // A descriptor reaches another process in one of two ways: it is inherited by
 // a child at exec (exec.Cmd.ExtraFiles, syscall.ProcAttr.Files; see
 // docs/sharing.md), or it is sent over a Unix domain socket as an SCM_RIGHTS
-// control message. For the socket route this file has the sending side
-// (UnixRights for a net.UnixConn, SendFiles for a raw socket descriptor) and
-// the receiving side (FromUnixRights after net.UnixConn.ReadMsgUnix,
-// ReceiveFiles for a raw socket descriptor). The receiving functions adopt
-// every descriptor that arrived and either return all of them, each checked
-// with FromFdWithSeals, or close all of them and return an error: a receiver
-// never ends up holding, or leaking, a descriptor it did not ask for.
+// control message. For the socket route there are three pairs: SendConn and
+// ReceiveConn over any syscall.Conn (share_conn.go; the one to use), SendFiles
+// and ReceiveFiles for a raw socket descriptor, and UnixRights and
+// FromUnixRights around net.UnixConn's WriteMsgUnix and ReadMsgUnix. The
+// receiving functions take over every descriptor of every control message
+// that arrived and either return the SCM_RIGHTS ones, each checked as
+// FromFdWithOptions checks it, or close all of them and return an error;
+// any other descriptor (SCM_PIDFD) is always closed. A receiver never ends
+// up holding, or leaking, a descriptor it did not ask for.
 //
-// Close-on-exec: ReceiveFiles passes MSG_CMSG_CLOEXEC to recvmsg, so the
-// descriptors are close-on-exec from the moment they exist and no concurrent
-// fork+exec can inherit them. Go's own net.UnixConn.ReadMsgUnix passes
-// MSG_CMSG_CLOEXEC on Linux (and Android) since Go 1.17
-// (net/unixsock_readmsg_cmsg_cloexec.go, the fix for golang/go#42765; the
-// same in every release up to 1.26); on FreeBSD it sets FD_CLOEXEC with
-// fcntl just after recvmsg returns, which leaves a short window.
-// FromUnixRights, like FromFd, sets FD_CLOEXEC again in any case.
+// Close-on-exec: ReceiveFiles and ReceiveConn pass MSG_CMSG_CLOEXEC to
+// recvmsg, so the descriptors are close-on-exec from the moment they exist
+// and no concurrent fork+exec can inherit them. Go's own
+// net.UnixConn.ReadMsgUnix passes MSG_CMSG_CLOEXEC on Linux (and Android)
+// since Go 1.17 (net/unixsock_readmsg_cmsg_cloexec.go, the fix for
+// golang/go#42765; the same in every release up to 1.26); on FreeBSD it sets
+// FD_CLOEXEC with fcntl just after recvmsg returns, which leaves a short
+// window. FromUnixRights, like FromFd, sets FD_CLOEXEC again in any case.
 
 // ErrDescriptorCount is matched (with errors.Is) by the error of
 // FromUnixRights and ReceiveFiles when a message carried more or fewer
