@@ -153,6 +153,11 @@ func receiveFrom(t *testing.T, route string, sock, want, oobFds int, required me
 	case "raw":
 		_, files, err := memfile.ReceiveFiles(sock, buf, want, required)
 		return files, err
+	case "conn":
+		f := os.NewFile(uintptr(mustDup(t, sock)), "sock")
+		defer f.Close()
+		_, files, err := memfile.ReceiveConn(f, buf, want, memfile.AdoptOptions{Seals: required})
+		return files, err
 	}
 	t.Fatalf("unknown route %q", route)
 	return nil, nil
@@ -175,7 +180,7 @@ func TestHostileSender(t *testing.T) {
 		{"none", 1, 2, memfile.ErrDescriptorCount, "carried 0 descriptors, expected 1"},
 		{"sealed-then-pipe", 2, 3, syscall.EINVAL, "received descriptor 2 of 2 was rejected; closed all 2 received descriptors"},
 	} {
-		for _, route := range []string{"net", "raw"} {
+		for _, route := range []string{"net", "raw", "conn"} {
 			t.Run(tc.name+"/"+route, func(t *testing.T) {
 				if tc.name == "too-many-for-oob" && underEmulator() {
 					// Measured with qemu-user 10.0.2: it receives into a
@@ -196,7 +201,7 @@ func TestHostileSender(t *testing.T) {
 				}
 				t.Logf("refused: %v", err)
 				text := tc.text
-				if tc.name == "too-many-for-oob" && route == "raw" {
+				if tc.name == "too-many-for-oob" && route != "net" {
 					// ReceiveFiles leaves room for other control messages,
 					// which also holds these four: reported by count.
 					text = "carried 4 descriptors, expected 1; closed all 4 received descriptors"
@@ -219,7 +224,7 @@ func TestHostileSender(t *testing.T) {
 // mapped it. The receiver demanded SealShrink and mapped with MapSealed: the
 // truncate must fail with EPERM and every page must stay readable.
 func TestHostileSenderShrinksAfterSending(t *testing.T) {
-	for _, route := range []string{"net", "raw"} {
+	for _, route := range []string{"net", "raw", "conn"} {
 		t.Run(route, func(t *testing.T) {
 			checkNoFdLeak(t)
 			sock, wait := socketChild(t, "hostile-sender", "MEMFILE_HOSTILE=shrink-later")

@@ -218,3 +218,22 @@ func TestReceiveConnOtherControlMessages(t *testing.T) {
 		t.Errorf("%d pidfds left open", n)
 	}
 }
+
+// A closed connection: the RawConn's error, naming the call; nothing is
+// sent, and the file stays open.
+func TestConnClosed(t *testing.T) {
+	checkNoFdLeak(t)
+	m := sealedFile(t, "closed-conn", []byte("data"))
+	a, b := unixConnPair(t, syscall.SOCK_STREAM)
+	a.Close()
+	b.Close()
+	if err := memfile.SendConn(a, []byte("x"), m); err == nil || !strings.HasPrefix(err.Error(), "memfile: sendmsg: ") || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("SendConn on a closed conn: %v; want net.ErrClosed from sendmsg", err)
+	}
+	if _, _, err := memfile.ReceiveConn(b, make([]byte, 8), 1, memfile.AdoptOptions{}); err == nil || !strings.HasPrefix(err.Error(), "memfile: recvmsg: ") || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("ReceiveConn on a closed conn: %v; want net.ErrClosed from recvmsg", err)
+	}
+	if _, err := m.Size(); err != nil {
+		t.Errorf("the file after a failed SendConn: %v", err)
+	}
+}
