@@ -202,10 +202,10 @@ func SendFilesN(sock int, data []byte, files ...*MemFile) (int, error) {
 			k, err = sendmsgOnce(sock, data[sent:], nil)
 		}
 		if err != nil {
-			return sent, sendError(err, sent, len(data), len(fds))
+			return sent, sendError(err, sent, len(data))
 		}
 		if k <= 0 {
-			return sent, sendError(io.ErrShortWrite, sent, len(data), len(fds))
+			return sent, sendError(io.ErrShortWrite, sent, len(data))
 		}
 		sent += k
 	}
@@ -256,7 +256,7 @@ func seenFile(files []*MemFile, f *MemFile) bool {
 }
 
 // sendError explains a failed send, with what went before it failed.
-func sendError(err error, sent, total, nfds int) error {
+func sendError(err error, sent, total int) error {
 	var hint string
 	switch {
 	case sent > 0:
@@ -264,8 +264,6 @@ func sendError(err error, sent, total, nfds int) error {
 		if err == errAgain {
 			hint += " once the socket is writable (SendConn waits for it)"
 		}
-	case err == errInvalid && nfds > maxRightsLinux:
-		hint = strconv.Itoa(nfds) + " descriptors in one message; Linux allows at most " + strconv.Itoa(maxRightsLinux)
 	case err == errPipe:
 		hint = "the receiving end of the socket is closed"
 	case err == errAgain:
@@ -351,6 +349,9 @@ func finishReceive(r recvResult, oob []byte, want int, opts AdoptOptions) (int, 
 func checkFiles(op string, files []*MemFile) error {
 	if len(files) == 0 {
 		return opError(op, "", errInvalid, "no files to send")
+	}
+	if len(files) > maxRightsLinux {
+		return opError(op, "", errInvalid, strconv.Itoa(len(files))+" descriptors in one message; at most "+strconv.Itoa(maxRightsLinux)+" travel together (Linux's SCM_MAX_FD)")
 	}
 	for i, f := range files {
 		if f == nil {

@@ -74,7 +74,7 @@ func SendConn(conn syscall.Conn, data []byte, files ...*MemFile) error {
 		err = serr
 	}
 	if err != nil {
-		return sendError(err, sent, len(data), len(fds))
+		return sendError(err, sent, len(data))
 	}
 	return nil
 }

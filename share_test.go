@@ -302,6 +302,25 @@ func TestSendFilesErrors(t *testing.T) {
 	wantErrno(t, "SendFiles with no data", memfile.SendFiles(a, nil, m), syscall.EINVAL)
 	wantErrno(t, "SendFiles with no files", memfile.SendFiles(a, []byte("x")), syscall.EINVAL)
 	wantErrno(t, "SendFiles with a nil file", memfile.SendFiles(a, []byte("x"), m, nil), syscall.EINVAL)
+	many := make([]*memfile.MemFile, 254)
+	for i := range many {
+		many[i] = m
+	}
+	if err := memfile.SendFiles(a, []byte("x"), many...); !isErrno(err, syscall.EINVAL) || !strings.Contains(err.Error(), "at most 253") {
+		t.Errorf("SendFiles with 254 files: %v; want EINVAL naming 253", err)
+	}
+	if _, err := memfile.UnixRights(many...); !isErrno(err, syscall.EINVAL) {
+		t.Errorf("UnixRights with 254 files: %v; want EINVAL", err)
+	}
+	if err := memfile.SendFiles(a, []byte("x"), many[:253]...); err != nil {
+		t.Errorf("SendFiles with 253 files: %v", err)
+	} else if _, files, err := memfile.ReceiveFiles(b, make([]byte, 1), 253, memfile.SealImmutable); err != nil {
+		t.Errorf("ReceiveFiles of 253 files: %v", err)
+	} else {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 
 	closed := mustCreate(t, "closed", memfile.Options{})
 	closed.Close()
