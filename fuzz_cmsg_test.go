@@ -8,6 +8,8 @@ import (
 // The control-message parser on every layout the package is built for,
 // from any host: Linux and FreeBSD, 32- and 64-bit, both byte orders.
 
+// testLayouts: a seed corpus entry names its layout by index; append new
+// layouts at the end.
 var testLayouts = []struct {
 	name string
 	l    cmsgLayout
@@ -18,6 +20,11 @@ var testLayouts = []struct {
 	{"linux-32-be", cmsgLayout{lenSize: 4, hdrLen: 12, dataOff: 12, align: 4, bigEndian: true, cutsLen: true, solSocket: 1, scmRights: 1, scmPidfd: 4}},
 	{"freebsd-64", cmsgLayout{lenSize: 4, hdrLen: 12, dataOff: 16, align: 8, solSocket: 0xffff, scmRights: 1}},
 	{"freebsd-32", cmsgLayout{lenSize: 4, hdrLen: 12, dataOff: 12, align: 4, solSocket: 0xffff, scmRights: 1}},
+	// MIPS Linux: SOL_SOCKET is 0xffff (arch/mips/include/uapi/asm/socket.h).
+	{"linux-mips", cmsgLayout{lenSize: 4, hdrLen: 12, dataOff: 12, align: 4, bigEndian: true, cutsLen: true, solSocket: 0xffff, scmRights: 1, scmPidfd: 4}},
+	{"linux-mipsle", cmsgLayout{lenSize: 4, hdrLen: 12, dataOff: 12, align: 4, cutsLen: true, solSocket: 0xffff, scmRights: 1, scmPidfd: 4}},
+	{"linux-mips64", cmsgLayout{lenSize: 8, hdrLen: 16, dataOff: 16, align: 8, bigEndian: true, cutsLen: true, solSocket: 0xffff, scmRights: 1, scmPidfd: 4}},
+	{"linux-mips64le", cmsgLayout{lenSize: 8, hdrLen: 16, dataOff: 16, align: 8, cutsLen: true, solSocket: 0xffff, scmRights: 1, scmPidfd: 4}},
 }
 
 // cmsgMsg is one control message to encode.
