@@ -584,19 +584,34 @@ func TestInjectFromFd(t *testing.T) {
 		errno syscall.Errno
 		op    string
 		hints []string
+		opts  *AdoptOptions // FromFdWithOptions with these; nil: FromFd
 	}{
-		{"fstat-EBADF", fstatNr, 1, syscall.EBADF, fstatOp, []string{"descriptor"}},
-		{"F_GET_SEALS-EINVAL", _SYS_FCNTL, 1, syscall.EINVAL, "fcntl(F_GET_SEALS)", []string{"does not support seals"}},
-		{"F_GET_SEALS-EBADF", _SYS_FCNTL, 1, syscall.EBADF, "fcntl(F_GET_SEALS)", nil},
-		{"F_SETFD-EIO", _SYS_FCNTL, 2, syscall.EIO, "fcntl(F_SETFD)", nil},
+		// FromFd makes fcntl(F_GETFL), fcntl(F_GET_SEALS), fcntl(F_SETFD);
+		// fstat only after F_GET_SEALS fails with EINVAL, or for the limits
+		// of FromFdWithOptions (opts).
+		{"F_GETFL-EBADF", _SYS_FCNTL, 1, syscall.EBADF, "fcntl(F_GETFL)", []string{"descriptor"}, nil},
+		{"F_GET_SEALS-EINVAL", _SYS_FCNTL, 2, syscall.EINVAL, "fcntl(F_GET_SEALS)", []string{"does not support seals"}, nil},
+		{"F_GET_SEALS-EINVAL-fstat-EIO", fstatNr, 1, syscall.EIO, fstatOp, []string{"descriptor"}, nil},
+		{"F_GET_SEALS-EBADF", _SYS_FCNTL, 2, syscall.EBADF, "fcntl(F_GET_SEALS)", nil, nil},
+		{"F_SETFD-EIO", _SYS_FCNTL, 3, syscall.EIO, "fcntl(F_SETFD)", nil, nil},
+		{"fstat-EBADF", fstatNr, 1, syscall.EBADF, fstatOp, []string{"descriptor"}, &AdoptOptions{MaxSize: 1 << 40}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			injSetup(t)
 			fd := injRawMemfd(t)
 			// Start without close-on-exec so a change would show.
 			syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0)
+			if tc.name == "F_GET_SEALS-EINVAL-fstat-EIO" {
+				defer failSyscallNth(_SYS_FCNTL, syscall.EINVAL, 2, 1)()
+			}
 			stop := failSyscallNth(tc.nr, tc.errno, tc.nth, 1)
-			m, err := FromFd(fd)
+			var m *MemFile
+			var err error
+			if tc.opts != nil {
+				m, err = FromFdWithOptions(fd, *tc.opts)
+			} else {
+				m, err = FromFd(fd)
+			}
 			stop()
 			if m != nil {
 				m.Release()
@@ -614,7 +629,7 @@ func TestInjectFromFd(t *testing.T) {
 		if m != nil {
 			m.Release()
 		}
-		injCheckErr(t, err, fstatOp, syscall.EBADF, false)
+		injCheckErr(t, err, "fcntl(F_GETFL)", syscall.EBADF, false)
 	})
 }
 

@@ -10,6 +10,7 @@ package memfile
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,4 +91,39 @@ func TestInjectShareErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	files[0].Close()
+}
+
+// SendConn and ReceiveConn start an interrupted call again too.
+func TestInjectShareConnEINTR(t *testing.T) {
+	before := injFds(t)
+	m := injSealed(t)
+	a, b := injSocketPair(t)
+	// Files of their own (duplicates), closed here: the pair itself is
+	// closed by injSocketPair's cleanup.
+	dup := func(fd int) *os.File {
+		d, err := syscall.Dup(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		syscall.CloseOnExec(d)
+		return os.NewFile(uintptr(d), "sock")
+	}
+	fa, fb := dup(a), dup(b)
+	stop := failSyscall(sysSendmsgNr, syscall.EINTR, 2)
+	err := SendConn(fa, []byte("x"), m)
+	if calls := stop(); err != nil || calls != 3 {
+		t.Fatalf("SendConn with two EINTRs: %v after %d calls; want success on the third", err, calls)
+	}
+	stop = failSyscall(sysRecvmsgNr, syscall.EINTR, 1)
+	_, files, err := ReceiveConn(fb, make([]byte, 1), 1, AdoptOptions{Seals: SealImmutable})
+	if calls := stop(); err != nil || calls != 2 {
+		t.Fatalf("ReceiveConn with one EINTR: %v after %d calls; want success on the second", err, calls)
+	}
+	files[0].Close()
+	m.Close()
+	fa.Close()
+	fb.Close()
+	if after := injFds(t); len(after) != len(before)+2 { // a and b stay open until the cleanup
+		t.Errorf("descriptors before %v, after %v", before, after)
+	}
 }

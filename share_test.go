@@ -8,11 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/memfile-go/memfile"
 )
@@ -29,6 +35,13 @@ func init() {
 // of a fresh Unix stream socket pair as its descriptor 3, and returns the
 // other end. wait waits for the child and returns everything it printed.
 func socketChild(t *testing.T, mode string, env ...string) (sock int, wait func() (string, error)) {
+	t.Helper()
+	sock, wait, _ = socketChildPid(t, mode, env...)
+	return sock, wait
+}
+
+// socketChildPid is socketChild that also returns the child's process id.
+func socketChildPid(t *testing.T, mode string, env ...string) (sock int, wait func() (string, error), pid int) {
 	t.Helper()
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -61,7 +74,7 @@ func socketChild(t *testing.T, mode string, env ...string) (sock int, wait func(
 			wait()
 		}
 	})
-	return fds[0], wait
+	return fds[0], wait, cmd.Process.Pid
 }
 
 const errNoNetText = "package net needs cgo on android: the net.UnixConn route is not tested in this build"
@@ -289,6 +302,25 @@ func TestSendFilesErrors(t *testing.T) {
 	wantErrno(t, "SendFiles with no data", memfile.SendFiles(a, nil, m), syscall.EINVAL)
 	wantErrno(t, "SendFiles with no files", memfile.SendFiles(a, []byte("x")), syscall.EINVAL)
 	wantErrno(t, "SendFiles with a nil file", memfile.SendFiles(a, []byte("x"), m, nil), syscall.EINVAL)
+	many := make([]*memfile.MemFile, 254)
+	for i := range many {
+		many[i] = m
+	}
+	if err := memfile.SendFiles(a, []byte("x"), many...); !isErrno(err, syscall.EINVAL) || !strings.Contains(err.Error(), "at most 253") {
+		t.Errorf("SendFiles with 254 files: %v; want EINVAL naming 253", err)
+	}
+	if _, err := memfile.UnixRights(many...); !isErrno(err, syscall.EINVAL) {
+		t.Errorf("UnixRights with 254 files: %v; want EINVAL", err)
+	}
+	if err := memfile.SendFiles(a, []byte("x"), many[:253]...); err != nil {
+		t.Errorf("SendFiles with 253 files: %v", err)
+	} else if _, files, err := memfile.ReceiveFiles(b, make([]byte, 1), 253, memfile.SealImmutable); err != nil {
+		t.Errorf("ReceiveFiles of 253 files: %v", err)
+	} else {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 
 	closed := mustCreate(t, "closed", memfile.Options{})
 	closed.Close()
@@ -386,8 +418,12 @@ func TestFromUnixRightsClosesOnEveryError(t *testing.T) {
 	}{
 		{"want zero", func(fd, _ int) []byte { return syscall.UnixRights(fd) }, 0, 0, syscall.EINVAL, "at least one", true},
 		{"MSG_CTRUNC", func(fd, _ int) []byte { return syscall.UnixRights(fd) }, syscall.MSG_CTRUNC, 1, memfile.ErrDescriptorCount, "MSG_CTRUNC", true},
+		// Linux never writes an SCM_RIGHTS message whose cmsg_len runs past
+		// the end (it shortens cmsg_len to what it installed), so nothing in
+		// such a message is trusted, or closed: the bytes could be padding,
+		// which reads as descriptor 0 (TestCrafted...Stdin).
 		{"MSG_CTRUNC inside a message", func(fd, other int) []byte { return cut(syscall.UnixRights(fd, other), syscall.CmsgLen(4)) },
-			syscall.MSG_CTRUNC, 2, memfile.ErrDescriptorCount, "MSG_CTRUNC", true},
+			syscall.MSG_CTRUNC, 2, memfile.ErrDescriptorCount, "MSG_CTRUNC", false},
 		{"same number twice", func(fd, _ int) []byte { return syscall.UnixRights(fd, fd) }, 0, 2, syscall.EINVAL, "malformed", true},
 		{"length past the end", func(fd, other int) []byte { return cut(syscall.UnixRights(fd, other), syscall.CmsgLen(4)) },
 			0, 2, syscall.EINVAL, "malformed", false},
@@ -428,4 +464,353 @@ func TestFromUnixRightsClosesOnEveryError(t *testing.T) {
 		t.Fatalf("SCM_CREDENTIALS before SCM_RIGHTS: %v", err)
 	}
 	files[0].Close()
+}
+
+// countFds returns how many of this process's descriptors point at target.
+func countFds(t testing.TB, target string) int {
+	n := 0
+	for _, tg := range openFds(t) {
+		if tg == target {
+			n++
+		}
+	}
+	return n
+}
+
+// Issue 9 item 8: MSG_CTRUNC and a cmsg_len past the end of the buffer. The
+// word after the descriptor is alignment padding (zero): read as a
+// descriptor it would close stdin. Linux never writes such a message, so
+// nothing in it is closed.
+func TestCraftedCtruncPastEndKeepsStdin(t *testing.T) {
+	checkNoFdLeak(t)
+	if _, err := fcntl(0, syscall.F_GETFD); err != nil {
+		t.Skipf("descriptor 0 is not open in this test process: %v", err)
+	}
+	m := sealedFile(t, "stdin", []byte("data"))
+	d, err := m.Dup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := d.Release()
+	defer syscall.Close(int(fd))
+	oob := syscall.UnixRights(int(fd))
+	if len(oob) == syscall.CmsgLen(4) {
+		t.Skipf("no padding after the descriptor on %s (CMSG_SPACE(4) = CMSG_LEN(4) = %d)", runtime.GOARCH, len(oob))
+	}
+	h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.SetLen(len(oob) + 8) // past the end
+	files, err := memfile.FromUnixRights(oob, syscall.MSG_CTRUNC, 1, memfile.SealImmutable)
+	if err == nil {
+		for _, f := range files {
+			f.Close()
+		}
+		t.Fatal("FromUnixRights accepted a message that runs past the end of the buffer")
+	}
+	t.Logf("refused: %v", err)
+	if _, err := fcntl(0, syscall.F_GETFD); err != nil {
+		t.Fatalf("descriptor 0 (stdin) was closed: %v", err)
+	}
+	if _, err := fcntl(int(fd), syscall.F_GETFD); err != nil {
+		t.Errorf("descriptor %d, not trusted, was closed anyway: %v", fd, err)
+	}
+}
+
+// Issue 9 item 7: want outside 1..253 is refused with EINVAL (no
+// makeslice panic), and RightsSpace never wraps.
+func TestWantOutOfRange(t *testing.T) {
+	checkNoFdLeak(t)
+	_, b := socketPair(t)
+	for _, want := range []int{0, -1, 254, math.MaxInt / 4, math.MaxInt, math.MinInt} {
+		_, files, err := memfile.ReceiveFiles(b, make([]byte, 1), want, 0)
+		if files != nil || !isErrno(err, syscall.EINVAL) || !strings.Contains(err.Error(), "at most 253") {
+			t.Errorf("ReceiveFiles(want %d) = %v, %v; want EINVAL naming 253", want, files, err)
+		}
+	}
+	m := sealedFile(t, "want", []byte("data"))
+	d, err := m.Dup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := d.Release()
+	_, err = memfile.FromUnixRights(syscall.UnixRights(int(fd)), 0, 254, 0)
+	if !isErrno(err, syscall.EINVAL) || !strings.Contains(err.Error(), "closed the received descriptor") {
+		t.Errorf("FromUnixRights(want 254) = %v; want EINVAL, descriptor closed", err)
+	}
+	if _, err := fcntl(int(fd), syscall.F_GETFD); err == nil {
+		syscall.Close(int(fd))
+		t.Errorf("FromUnixRights(want 254) left the descriptor open")
+	}
+	for n, want := range map[int]int{
+		-5: syscall.CmsgSpace(0), 0: syscall.CmsgSpace(0), 1: syscall.CmsgSpace(4), 253: syscall.CmsgSpace(253 * 4),
+		254: syscall.CmsgSpace(254 * 4), 255: syscall.CmsgSpace(254 * 4), math.MaxInt: syscall.CmsgSpace(254 * 4),
+	} {
+		if got := memfile.RightsSpace(n); got != want {
+			t.Errorf("RightsSpace(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// Issue 9 item 15: on SOCK_DGRAM and SOCK_SEQPACKET, an empty message is not
+// the end of the connection, and a datagram longer than buf is reported
+// (EMSGSIZE) with its descriptors closed. On seqpacket, the real end is
+// still io.EOF.
+func TestDatagrams(t *testing.T) {
+	for _, typ := range []struct {
+		name string
+		typ  int
+	}{{"dgram", syscall.SOCK_DGRAM}, {"seqpacket", syscall.SOCK_SEQPACKET}} {
+		t.Run(typ.name, func(t *testing.T) {
+			checkNoFdLeak(t)
+			fds, err := syscall.Socketpair(syscall.AF_UNIX, typ.typ|syscall.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, b := fds[0], fds[1]
+			defer syscall.Close(b)
+			if _, err := syscall.Write(a, nil); err != nil {
+				t.Fatalf("sending an empty datagram: %v", err)
+			}
+			n, files, err := memfile.ReceiveFiles(b, make([]byte, 8), 1, 0)
+			if err == io.EOF || !errors.Is(err, memfile.ErrDescriptorCount) || !strings.Contains(err.Error(), "empty datagram") {
+				t.Errorf("empty datagram: %d, %v, %v; want ErrDescriptorCount saying it was empty", n, files, err)
+			}
+			m := sealedFile(t, "dgram", []byte("data"))
+			if err := memfile.SendFiles(a, bytes.Repeat([]byte("long"), 100), m); err != nil {
+				t.Fatal(err)
+			}
+			n, files, err = memfile.ReceiveFiles(b, make([]byte, 8), 1, 0)
+			if files != nil || !errors.Is(err, syscall.EMSGSIZE) || !strings.Contains(err.Error(), "MSG_TRUNC") || !strings.Contains(err.Error(), "closed the received descriptor") {
+				t.Errorf("long datagram: %d, %v, %v; want EMSGSIZE saying MSG_TRUNC, descriptor closed", n, files, err)
+			}
+			// A normal message still gets through.
+			if err := memfile.SendFiles(a, []byte("ok"), m); err != nil {
+				t.Fatal(err)
+			}
+			n, files, err = memfile.ReceiveFiles(b, make([]byte, 8), 1, memfile.SealImmutable)
+			if err != nil || n != 2 {
+				t.Fatalf("ReceiveFiles = %d, %v", n, err)
+			}
+			files[0].Close()
+			syscall.Close(a)
+			if typ.typ == syscall.SOCK_SEQPACKET {
+				if n, files, err := memfile.ReceiveFiles(b, make([]byte, 8), 1, 0); err != io.EOF {
+					t.Errorf("seqpacket after the peer closed: %d, %v, %v; want io.EOF", n, files, err)
+				}
+			}
+		})
+	}
+}
+
+// Issue 9 item 4: a non-blocking socket with a 4 KiB send buffer takes only
+// part of 1 MiB. SendFilesN says how much went, with EAGAIN; the receiver
+// gets exactly that many bytes, and the descriptor with the first part.
+func TestSendFilesPartialNonblocking(t *testing.T) {
+	checkNoFdLeak(t)
+	m := sealedFile(t, "partial", []byte("data"))
+	a, b := socketPair(t)
+	if err := syscall.SetsockoptInt(a, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.SetNonblock(a, true); err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	n, err := memfile.SendFilesN(a, data, m)
+	t.Logf("SendFilesN = %d, %v", n, err)
+	if n <= 0 || n >= len(data) || !errors.Is(err, syscall.EAGAIN) || !strings.Contains(err.Error(), "sent "+strconv.Itoa(n)+" of "+strconv.Itoa(len(data))) {
+		t.Fatalf("SendFilesN on a full non-blocking socket = %d, %v; want 0 < n < %d and EAGAIN saying how much went", n, err, len(data))
+	}
+	if err := memfile.SendFiles(a, data, m); !errors.Is(err, syscall.EAGAIN) || !strings.Contains(err.Error(), "nothing was sent") {
+		t.Errorf("SendFiles on a full socket = %v; want EAGAIN saying nothing was sent", err)
+	}
+	got, files := drain(t, b, n)
+	if got != n || len(files) != 1 {
+		t.Errorf("the receiver got %d bytes and %d files; want %d and 1", got, len(files), n)
+	}
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// drain reads exactly want bytes from the stream socket b, adopting the
+// descriptors that arrive with them.
+func drain(t *testing.T, b, want int) (int, []*memfile.MemFile) {
+	t.Helper()
+	var files []*memfile.MemFile
+	got := 0
+	buf := make([]byte, 64<<10)
+	for got < want {
+		chunk := buf
+		if want-got < len(chunk) {
+			chunk = chunk[:want-got]
+		}
+		n, fs, err := memfile.ReceiveFiles(b, chunk, 1, memfile.SealImmutable)
+		if err != nil && !errors.Is(err, memfile.ErrDescriptorCount) {
+			t.Fatalf("after %d bytes: %v", got, err)
+		}
+		if err == nil && got != 0 {
+			t.Errorf("a descriptor arrived after %d bytes, not with the first part", got)
+		}
+		got += n
+		files = append(files, fs...)
+	}
+	return got, files
+}
+
+// Issue 9 item 4: a blocking send interrupted by signals after part of the
+// data went returns that part; SendFiles sends the rest.
+func TestSendFilesSignalMidSend(t *testing.T) {
+	checkNoFdLeak(t)
+	m := sealedFile(t, "signal", []byte("data"))
+	a, b := socketPair(t)
+	if err := syscall.SetsockoptInt(a, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096); err != nil {
+		t.Fatal(err)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR1)
+	defer signal.Stop(sig)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<19) // 8 MiB
+	tid := make(chan int, 1)
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tid <- syscall.Gettid()
+		done <- memfile.SendFiles(a, data, m)
+	}()
+	thread := <-tid
+	stop := make(chan struct{})
+	go func() { // interrupt the sending thread again and again
+		for {
+			select {
+			case <-stop:
+				return
+			case <-sig:
+			default:
+			}
+			syscall.Tgkill(os.Getpid(), thread, syscall.SIGUSR1)
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	got, files := drainSlowly(t, b, len(data))
+	close(stop)
+	for _, f := range files {
+		f.Close()
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("SendFiles: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SendFiles did not return")
+	}
+	if got != len(data) || len(files) != 1 {
+		t.Errorf("the receiver got %d of %d bytes and %d files", got, len(data), len(files))
+	}
+}
+
+// drainSlowly is drain with small reads, so the sender blocks often.
+func drainSlowly(t *testing.T, b, want int) (int, []*memfile.MemFile) {
+	t.Helper()
+	if err := syscall.SetsockoptInt(b, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096); err != nil {
+		t.Fatal(err)
+	}
+	tv := syscall.Timeval{Sec: 5}
+	if err := syscall.SetsockoptTimeval(b, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	return drain(t, b, want)
+}
+
+// Issue 9 item 13: a write-only reopen of a memory file, and an O_PATH one,
+// are refused on adoption with what is wrong; a read-only one is adopted
+// and can be read and mapped, and SealImmutable can be demanded of it.
+func TestAdoptAccessMode(t *testing.T) {
+	checkNoFdLeak(t)
+	payload := []byte("read-only payload")
+	m := sealedFile(t, "access", payload)
+	reopen := func(mode int) int {
+		fd, err := syscall.Open("/proc/self/fd/"+strconv.Itoa(int(m.Fd())), mode|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			t.Skipf("reopening through /proc/self/fd: %v", err)
+		}
+		return fd
+	}
+	for _, tc := range []struct {
+		name string
+		mode int
+		text string
+	}{
+		{"write-only", syscall.O_WRONLY, "is open write-only (O_WRONLY): it cannot be read or mapped"},
+		{"O_PATH", 0x200000, "was opened with O_PATH"},
+	} {
+		fd := reopen(tc.mode)
+		f, err := memfile.FromFdWithSeals(fd, memfile.SealImmutable)
+		if err == nil {
+			f.Close()
+			t.Errorf("%s: adopted", tc.name)
+			continue
+		}
+		syscall.Close(fd)
+		t.Logf("%s: %v", tc.name, err)
+		if !errors.Is(err, syscall.EBADF) || !strings.Contains(err.Error(), tc.text) || !strings.Contains(err.Error(), "fcntl(F_GETFL)") {
+			t.Errorf("%s: %v; want EBADF from fcntl(F_GETFL) saying %q", tc.name, err, tc.text)
+		}
+	}
+	fd := reopen(syscall.O_RDONLY)
+	f, err := memfile.FromFdWithSeals(fd, memfile.SealImmutable)
+	if err != nil {
+		syscall.Close(fd)
+		t.Fatalf("read-only descriptor refused: %v", err)
+	}
+	defer f.Close()
+	buf := make([]byte, len(payload))
+	if _, err := f.ReadAt(buf, 0); err != nil || !bytes.Equal(buf, payload) {
+		t.Errorf("ReadAt of the read-only file = %q, %v", buf, err)
+	}
+	mp, err := f.MapSealed(0, len(payload), memfile.SealWrite)
+	if err != nil {
+		t.Fatalf("MapSealed of the read-only file: %v", err)
+	}
+	if !bytes.Equal(mp.Bytes(), payload) {
+		t.Errorf("mapping holds %q", mp.Bytes())
+	}
+	mp.Unmap()
+}
+
+// Dup shares the file offset (issue 13): a child that reads its descriptor
+// from the offset after the parent's Write reads nothing; after Seek(0) it
+// reads everything (ExampleMemFile_Dup_child).
+func TestDupSharesOffsetWithChild(t *testing.T) {
+	checkNoFdLeak(t)
+	m := mustCreate(t, "offset", memfile.Options{})
+	if _, err := m.Write([]byte("written by the parent")); err != nil { // moves the offset
+		t.Fatal(err)
+	}
+	run := func() string {
+		d, err := m.Dup()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, _ := d.Release()
+		f := os.NewFile(fd, "dup")
+		cmd := exec.Command("/bin/sh", "-c", "cat <&3")
+		cmd.ExtraFiles = []*os.File{f}
+		out, err := cmd.Output()
+		f.Close()
+		if err != nil {
+			t.Skipf("running /bin/sh: %v", err)
+		}
+		return string(out)
+	}
+	if out := run(); out != "" {
+		t.Errorf("the child read %q from the shared offset after Write; want nothing", out)
+	}
+	if _, err := m.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(); out != "written by the parent" {
+		t.Errorf("after Seek(0) the child read %q", out)
+	}
 }

@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// SCM_RIGHTS messages and raw sendmsg/recvmsg for Linux, Android and FreeBSD.
+// Control messages and raw sendmsg/recvmsg for Linux, Android and FreeBSD.
 // The message layout (struct cmsghdr, its alignment) and the MSG_* flags
 // come from package syscall, which defines them for every GOARCH of both
 // systems; the system calls themselves are made here, through the per-arch
@@ -15,120 +15,125 @@ import (
 
 const (
 	msgCtrunc      = syscall.MSG_CTRUNC
+	msgTrunc       = syscall.MSG_TRUNC
+	msgPeek        = syscall.MSG_PEEK
+	msgDontwait    = syscall.MSG_DONTWAIT
 	msgCmsgCloexec = syscall.MSG_CMSG_CLOEXEC // Linux 2.6.23+, FreeBSD 10+
 	msgNosignal    = syscall.MSG_NOSIGNAL
-	sizeofFd       = 4 // a descriptor in SCM_RIGHTS data is a C int
+
+	fcntlGetfl = _F_GETFL
+	oAccmode   = _O_ACCMODE
+	oRdonly    = _O_RDONLY
+	oRdwr      = _O_RDWR
 )
 
 var (
 	errPipe        error = syscall.EPIPE
 	errInterrupted error = syscall.EINTR
+	errAgain       error = syscall.EAGAIN
+	errMsgSize     error = syscall.EMSGSIZE
+	errFileTooBig  error = syscall.EFBIG
 )
 
-func rightsSpace(n int) int { return syscall.CmsgSpace(n * sizeofFd) }
+// rightsSpace is CMSG_SPACE(n*sizeof(int)); n is at most maxRightsLinux+1.
+func rightsSpace(n int) int { return syscall.CmsgSpace(n * sizeofInt) }
+
+// controlExtra is the room ReceiveFiles and ReceiveConn leave in the control
+// buffer beyond the descriptors, for the other control messages a socket may
+// carry: SCM_CREDENTIALS (SO_PASSCRED, 12 bytes of data), SCM_PIDFD
+// (SO_PASSPIDFD, 4), SCM_SECURITY (SO_PASSSEC, a security label, usually
+// well under 256 bytes) on Linux; SCM_CREDS (LOCAL_CREDS, 84) on FreeBSD.
+// The kernel writes them before SCM_RIGHTS: without room for them the
+// descriptors would be discarded.
+const controlExtra = 1024
 
 func unixRights(fds []int) []byte { return syscall.UnixRights(fds...) }
 
-// parseRights returns every descriptor in the SCM_RIGHTS messages of oob, in
-// order, so that all of them can be adopted or closed. It copies each header
-// out of oob instead of casting (oob need not be aligned) and reports
-// malformed for anything the kernel would not have written: a length shorter
-// than a header, trailing bytes that are not a header, a descriptor count
-// that is not whole, a descriptor number seen twice (dropped, so nothing is
-// closed twice), or a message whose length runs past the end of oob. Linux
-// never writes the last one (with MSG_CTRUNC it shortens cmsg_len to the
-// descriptors it installed), but FreeBSD copies a truncated message as it
-// is: so when truncated (MSG_CTRUNC) is set, the whole descriptors of such a
-// message that did arrive are taken too; otherwise none are, since numbers
-// read past a message's stated end would be garbage, and closing garbage
-// could close a descriptor this process uses for something else.
-func parseRights(oob []byte, truncated bool) (fds []int, malformed bool) {
-	hdrLen := syscall.CmsgLen(0)                       // the aligned header
-	align := syscall.CmsgSpace(1) - syscall.CmsgLen(0) // cmsg alignment
-	for len(oob) > 0 {
-		if len(oob) < syscall.SizeofCmsghdr {
-			return fds, true
-		}
-		var h syscall.Cmsghdr
-		copy((*[syscall.SizeofCmsghdr]byte)(unsafe.Pointer(&h))[:], oob)
-		msgLen := uint64(h.Len)
-		if msgLen < uint64(hdrLen) {
-			return fds, true
-		}
-		end := len(oob)
-		if msgLen <= uint64(end) {
-			end = int(msgLen)
-		} else {
-			malformed = true
-			if !truncated {
-				return fds, true
-			}
-		}
-		if h.Level == syscall.SOL_SOCKET && h.Type == syscall.SCM_RIGHTS {
-			data := oob[hdrLen:end]
-			if len(data)%sizeofFd != 0 && end == int(msgLen) {
-				malformed = true
-			}
-			for ; len(data) >= sizeofFd; data = data[sizeofFd:] {
-				var fd int32
-				copy((*[sizeofFd]byte)(unsafe.Pointer(&fd))[:], data)
-				if containsFd(fds, int(fd)) {
-					malformed = true
-					continue
-				}
-				fds = append(fds, int(fd))
-			}
-		}
-		next := (end + align - 1) &^ (align - 1)
-		if next >= len(oob) {
-			break
-		}
-		oob = oob[next:]
+// hostCmsgLayout is the control-message layout of this build.
+func hostCmsgLayout() *cmsgLayout {
+	one := uint16(1)
+	return &cmsgLayout{
+		lenSize:   int(unsafe.Sizeof(syscall.Cmsghdr{}.Len)),
+		hdrLen:    syscall.SizeofCmsghdr,
+		dataOff:   syscall.CmsgLen(0),
+		align:     syscall.CmsgSpace(1) - syscall.CmsgLen(0),
+		bigEndian: *(*byte)(unsafe.Pointer(&one)) == 0,
+		cutsLen:   cmsgCutsLen,
+		solSocket: syscall.SOL_SOCKET,
+		scmRights: syscall.SCM_RIGHTS,
+		scmPidfd:  scmPidfd,
 	}
-	return fds, malformed
 }
 
-func containsFd(fds []int, fd int) bool {
-	for _, f := range fds {
-		if f == fd {
-			return true
-		}
-	}
-	return false
-}
-
-// sendRights sends data with the control message oob in one sendmsg call.
-func sendRights(sock int, data, oob []byte) error {
+// sendmsgOnce sends data, with the control message oob if it is not empty,
+// in one sendmsg call (started again after EINTR), and returns how many
+// bytes of data went.
+func sendmsgOnce(sock int, data, oob []byte) (int, error) {
 	var iov syscall.Iovec
 	iov.Base = &data[0]
 	iov.SetLen(len(data))
 	var msg syscall.Msghdr
 	msg.Iov = &iov
 	msg.Iovlen = 1
-	msg.Control = &oob[0]
-	msg.SetControllen(len(oob))
+	if len(oob) > 0 {
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+	}
 	for {
-		_, err := sysSendmsg(sock, &msg, msgNosignal)
+		n, err := sysSendmsg(sock, &msg, msgNosignal)
 		if err != errInterrupted {
-			return err
+			return n, err
 		}
 	}
 }
 
-// recvRights receives one message into buf and oob with recvmsg and
-// MSG_CMSG_CLOEXEC, starting again after EINTR, and returns the sizes of the
-// data and control parts and the message flags.
-func recvRights(sock int, buf, oob []byte) (n, oobn, flags int, err error) {
+// recvResult is what one recvmsg returned.
+type recvResult struct {
+	n, oobn, flags int
+	eof            bool // the peer closed the connection
+}
+
+// recvmsgOnce receives one message into buf and oob with recvmsg and
+// MSG_CMSG_CLOEXEC, starting again after EINTR. A message with no data and
+// no control data is the end of the connection on a stream socket; on a
+// datagram socket it is an empty datagram; on a seqpacket socket, whose
+// recvmsg returns the same for both, a non-blocking peek tells them apart
+// (nothing queued: an empty message; another message queued: an empty
+// message; the end again: the end).
+func recvmsgOnce(sock int, buf, oob []byte) (r recvResult, err error) {
+	r.n, r.oobn, r.flags, err = recvmsgFlags(sock, buf, oob, msgCmsgCloexec)
+	if err != nil || r.n != 0 || r.oobn != 0 || r.flags&(msgCtrunc|msgTrunc) != 0 {
+		return r, err
+	}
+	typ, err := syscall.GetsockoptInt(sock, syscall.SOL_SOCKET, syscall.SO_TYPE)
+	if err != nil {
+		return r, err
+	}
+	switch typ {
+	case syscall.SOCK_STREAM:
+		r.eof = true
+	case syscall.SOCK_SEQPACKET:
+		var b [1]byte
+		n, _, flags, perr := recvmsgFlags(sock, b[:], nil, msgPeek|msgDontwait)
+		r.eof = perr == nil && n == 0 && flags&(msgCtrunc|msgTrunc) == 0
+	}
+	return r, nil
+}
+
+// recvmsgFlags is one recvmsg call with flags, started again after EINTR.
+func recvmsgFlags(sock int, buf, oob []byte, flags int) (n, oobn, rflags int, err error) {
 	var iov syscall.Iovec
 	iov.Base = &buf[0]
 	iov.SetLen(len(buf))
 	var msg syscall.Msghdr
 	msg.Iov = &iov
 	msg.Iovlen = 1
-	msg.Control = &oob[0]
-	msg.SetControllen(len(oob))
+	if len(oob) > 0 {
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+	}
 	for {
-		n, err = sysRecvmsg(sock, &msg, msgCmsgCloexec)
+		n, err = sysRecvmsg(sock, &msg, flags)
 		if err != errInterrupted {
 			break
 		}

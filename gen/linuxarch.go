@@ -114,7 +114,7 @@ var linuxConsts = []string{
 	"MREMAP_MAYMOVE", "MLOCK_ONFAULT",
 	"FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE",
 	"SPLICE_F_MOVE", "SPLICE_F_NONBLOCK", "SPLICE_F_MORE",
-	"STATX_BLOCKS",
+	"STATX_BLOCKS", "SEEK_HOLE",
 }
 
 // linuxRenamed maps generated names to the UAPI macros they are read from,

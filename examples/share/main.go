@@ -29,6 +29,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -122,12 +123,11 @@ func parent(w io.Writer, self []string) int {
 	}
 	say("started child %d; sending it the descriptor and the checksum", cmd.Process.Pid)
 
-	oob, err := memfile.UnixRights(file)
-	if err != nil {
-		return fail("building the SCM_RIGHTS message", err)
-	}
+	// SendConn holds the file for the call: its descriptor cannot be
+	// closed or reused under the send, and the connection's poller waits
+	// if the socket is full.
 	msg := "sha256:" + hex.EncodeToString(sum[:])
-	if _, _, err := conn.WriteMsgUnix([]byte(msg), oob, nil); err != nil {
+	if err := memfile.SendConn(conn, []byte(msg), file); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return fail("sending", err)
@@ -154,16 +154,16 @@ func child(w io.Writer, sock *os.File) int {
 	conn := fc.(*net.UnixConn)
 	defer conn.Close()
 
-	// Room for one descriptor more than expected, so that a sender that
-	// sends two is reported as such.
-	buf, oob := make([]byte, 128), make([]byte, memfile.RightsSpace(2))
-	n, oobn, flags, _, err := conn.ReadMsgUnix(buf, oob)
-	if err != nil {
-		return fail("receiving", err)
-	}
-	// Exactly one file, carrying every seal we rely on, or an error (and
-	// then whatever arrived has been closed).
-	files, err := memfile.FromUnixRights(oob[:oobn], flags, 1, seals)
+	// Exactly one file, carrying every seal we rely on, no larger than we
+	// are willing to map, and fully allocated (reading it cannot allocate
+	// memory; checked on Linux only), or an error (and then whatever
+	// arrived has been closed).
+	buf := make([]byte, 128)
+	n, files, err := memfile.ReceiveConn(conn, buf, 1, memfile.AdoptOptions{
+		Seals:          seals,
+		MaxSize:        16 << 20,
+		FullyAllocated: runtime.GOOS != "freebsd",
+	})
 	if err != nil {
 		return fail("refused what arrived", err)
 	}
