@@ -106,7 +106,7 @@ func osFileOf(b *testing.B, m *memfile.MemFile) *os.File {
 
 // drain reads r to the end in a goroutine and reports on done each time
 // another size bytes have arrived.
-func drain(r io.Reader, size int64) (done chan struct{}) {
+func drainReader(r io.Reader, size int64) (done chan struct{}) {
 	done = make(chan struct{}, 1)
 	go func() {
 		buf := make([]byte, 1<<20)
@@ -130,7 +130,7 @@ func drain(r io.Reader, size int64) (done chan struct{}) {
 // benchCopyOut measures copying the file into dst, whose bytes come out of
 // src (drained in another goroutine), until each copy has arrived.
 func benchCopyOut(b *testing.B, m *memfile.MemFile, dst io.WriteCloser, src io.Reader, variant string, osf *os.File) {
-	done := drain(src, copyBenchSize)
+	done := drainReader(src, copyBenchSize)
 	b.SetBytes(copyBenchSize)
 	b.ReportAllocs()
 	b.ResetTimer()

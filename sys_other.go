@@ -44,13 +44,6 @@ func sysMunmap(uintptr, uintptr) error            { return ErrNotSupported }
 func sealsToOS(s Seals) uintptr                   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals                 { return Seals(r) }
 
-// fileStat is what sysFstat reports on Linux and FreeBSD.
-type fileStat struct {
-	mode   uint32
-	size   int64
-	blocks int64
-}
-
 func sealError(name string, _ Seals, err error) error {
 	return opError("fcntl(F_ADD_SEALS)", name, err, "")
 }
