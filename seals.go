@@ -77,10 +77,13 @@ func (s Seals) String() string {
 // 3.17+, FreeBSD 13+). A file created without AllowSealing reports SealSeal.
 // Errors: ErrClosed; EINVAL if the kernel does not support sealing.
 func (m *MemFile) Seals() (Seals, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("fcntl(F_GET_SEALS)"); err != nil {
 		return 0, err
 	}
 	r, e := fcntlErrno(m.fd, fcntlGetSeals, 0) // inlined; cannot panic, so no defer
+	if e != 0 {
+		r, e = fcntlAgain(m.fd, fcntlGetSeals, 0, e)
+	}
 	m.decref()
 	if e != 0 {
 		return 0, opError("fcntl(F_GET_SEALS)", m.name, e, "")
@@ -99,16 +102,21 @@ func (m *MemFile) Seals() (Seals, error) {
 // ErrNotSupported for SealFutureWrite or SealExec where the platform or kernel
 // lacks them (FreeBSD; Linux before 5.1 or 6.3).
 func (m *MemFile) AddSeals(seals Seals) error {
+	if err := m.incref("fcntl(F_ADD_SEALS)"); err != nil {
+		return err
+	}
 	if seals&^SealAll != 0 {
+		m.decref()
 		return opError("fcntl(F_ADD_SEALS)", m.name, errInvalid, "unknown seal bits "+strconv.FormatUint(uint64(seals&^SealAll), 16))
 	}
 	if lacking := seals &^ platformSeals; lacking != 0 {
+		m.decref()
 		return unsupportedError("fcntl(F_ADD_SEALS)", m.name, errNotSupportedErrno, "this platform has no "+lacking.String()+" seal")
 	}
-	if err := m.incref(""); err != nil {
-		return err
-	}
 	_, e := fcntlErrno(m.fd, fcntlAddSeals, sealsToOS(seals)) // inlined; cannot panic, so no defer
+	if e != 0 {
+		_, e = fcntlAgain(m.fd, fcntlAddSeals, sealsToOS(seals), e)
+	}
 	m.decref()
 	if e != 0 {
 		return sealError(m.name, seals, e)

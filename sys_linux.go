@@ -30,19 +30,21 @@ func sealsFromOS(r uintptr) Seals { return Seals(r) }
 // (kernels before 6.3), so later calls skip the failing attempt.
 var execFlagsRejected int32
 
+// memfdCreate and sysFchmod are retried on EINTR (see sys_unix.go).
 func memfdCreate(name *byte, flags uintptr) (int, syscall.Errno) {
-	if e := inject(_SYS_MEMFD_CREATE); e != 0 {
-		return -1, e
+	for {
+		r, e := ^uintptr(0), inject(_SYS_MEMFD_CREATE)
+		if e == 0 {
+			r, _, e = syscall.Syscall(_SYS_MEMFD_CREATE, uintptr(unsafe.Pointer(name)), flags, 0)
+		}
+		if e != syscall.EINTR {
+			return int(r), e
+		}
 	}
-	r, _, e := syscall.Syscall(_SYS_MEMFD_CREATE, uintptr(unsafe.Pointer(name)), flags, 0)
-	return int(r), e
 }
 
 func sysFchmod(fd int, mode uintptr) syscall.Errno {
-	if e := inject(_SYS_FCHMOD); e != 0 {
-		return e
-	}
-	_, _, e := syscall.Syscall(_SYS_FCHMOD, uintptr(fd), mode, 0)
+	_, e := syscallRetry(_SYS_FCHMOD, uintptr(fd), mode, 0)
 	return e
 }
 

@@ -16,6 +16,7 @@ var (
 	errPermission        = errors.New("permission denied")
 	errBadFd             = errors.New("bad file descriptor")
 	errNotSupportedErrno = ErrNotSupported
+	errBusy              = errors.New("device or resource busy")
 )
 
 const (
@@ -39,7 +40,7 @@ func sysPread(int, []byte, int64) (int, error)    { return 0, ErrNotSupported }
 func sysPwrite(int, []byte, int64) (int, error)   { return 0, ErrNotSupported }
 func sysSeek(int, int64, int) (int64, error)      { return 0, ErrNotSupported }
 func sysFtruncate(int, int64) error               { return ErrNotSupported }
-func sysFstat(int) (uint32, int64, error)         { return 0, 0, ErrNotSupported }
+func sysFstat(int) (fileStat, error)              { return fileStat{}, ErrNotSupported }
 func sysMunmap(uintptr, uintptr) error            { return ErrNotSupported }
 func sealsToOS(s Seals) uintptr                   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals                 { return Seals(r) }
@@ -47,6 +48,15 @@ func sealError(name string, _ Seals, err error) error {
 	return opError("fcntl(F_ADD_SEALS)", name, err, "")
 }
 func fileKind(uint32) string { return "file" }
+
+func fcntlAgain(_ int, _, _ uintptr, e errnoStub) (int, errnoStub) { return 0, e }
+
+// fileStat: see sys_unix.go.
+type fileStat struct {
+	mode   uint32
+	size   int64
+	blocks int64
+}
 
 // Map is not available: no MemFile can be created on this system.
 func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) {
