@@ -201,6 +201,9 @@ func TestInjectCreateErrors(t *testing.T) {
 		// No exec flag was passed: nothing to retry.
 		{"EINVAL/kernel-default", Options{Exec: KernelDefault}, syscall.EINVAL, -1, 1, false, nil, nil},
 		{"EINVAL/huge", Options{HugePages: Huge1GB}, syscall.EINVAL, -1, 2, false, nil, []string{"1GB huge pages", "4.14"}},
+		// An unsupported huge page size (TestCreateUnsupportedHugePageSize
+		// gets it from the real kernel).
+		{"ENODEV/huge", Options{HugePages: Huge16GB}, syscall.ENODEV, -1, 1, false, nil, []string{"no 16GB huge pages", "/sys/kernel/mm/hugepages"}},
 		{"EMFILE", Options{}, syscall.EMFILE, -1, 1, false, nil, []string{"out of file descriptors", "RLIMIT_NOFILE"}},
 		{"ENFILE", Options{}, syscall.ENFILE, -1, 1, false, nil, []string{"out of file descriptors"}},
 		{"ENOMEM", Options{}, syscall.ENOMEM, -1, 1, false, nil, nil},

@@ -26,7 +26,10 @@ const (
 	// Linux 5.1+; not on FreeBSD).
 	SealFutureWrite
 	// SealExec prevents changing the file's execute permission bits
-	// (F_SEAL_EXEC, Linux 6.3+; not on FreeBSD).
+	// (F_SEAL_EXEC, Linux 6.3+; not on FreeBSD). Added to a file that has
+	// execute bits (Executable), it also adds SealShrink, SealGrow,
+	// SealWrite and SealFutureWrite: the kernel makes an executable file
+	// immutable when it fixes its mode.
 	SealExec
 )
 
@@ -96,8 +99,9 @@ func (m *MemFile) Seals() (Seals, error) {
 //
 // Errors: ErrClosed; EPERM if the file has SealSeal (it was created without
 // AllowSealing, or sealed against further seals) or the descriptor is not
-// open for writing; EBUSY if seals includes SealWrite (or SealExec on a file
-// with execute bits) while a shared mapping of the file exists — unmap it
+// open for writing; EBUSY if seals includes SealWrite while a shared mapping
+// of the file exists, or SealExec on a file with execute bits (which also
+// adds the write seals) while a shared writable mapping exists — unmap it
 // first; EINVAL for bits this package does not know; an error matching
 // ErrNotSupported for SealFutureWrite or SealExec where the platform or kernel
 // lacks them (FreeBSD; Linux before 5.1 or 6.3).

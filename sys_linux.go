@@ -135,7 +135,12 @@ func createError(name string, o *Options, e syscall.Errno) error {
 		return opError("memfd_create", name, e, permissionHint)
 	case syscall.EINVAL:
 		if o.HugePages != NoHugePages {
-			return opError("memfd_create", name, e, "the kernel has no "+o.HugePages.String()+" huge pages (or is older than 4.14, or older than 4.16 for sealable huge-page files)")
+			return opError("memfd_create", name, e, "the kernel is older than 4.14 (huge-page memory files), or older than 4.16 for sealable ones, or has no "+o.HugePages.String()+" huge pages")
+		}
+		return opError("memfd_create", name, e, "")
+	case syscall.ENODEV:
+		if o.HugePages != NoHugePages {
+			return opError("memfd_create", name, e, "this machine has no "+o.HugePages.String()+" huge pages; /sys/kernel/mm/hugepages lists the sizes it has")
 		}
 		return opError("memfd_create", name, e, "")
 	case syscall.EMFILE, syscall.ENFILE:
@@ -157,6 +162,9 @@ func sealError(name string, s Seals, err error) error {
 		}
 		return opError(op, name, err, "")
 	case syscall.EBUSY:
+		if s&(SealWrite|SealFutureWrite) == 0 && s&SealExec != 0 {
+			return opError(op, name, err, "the file has execute bits, so the kernel adds the write seals with the exec seal, and a shared writable mapping of the file still exists: unmap it first, or create the file NoExec")
+		}
 		return opError(op, name, err, "a shared mapping of the file still exists: unmap every shared mapping before adding the write seal (the kernel also answers EBUSY while it briefly holds an extra reference to a page; adding a seal again is harmless)")
 	case syscall.EPERM:
 		return opError(op, name, err, "the file is sealed against new seals (created without AllowSealing, or SealSeal added), or the descriptor is read-only")
