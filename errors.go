@@ -110,17 +110,26 @@ func (e *Error) Is(target error) bool {
 	return e.unsupported && (target == ErrNotSupported || isErrUnsupported(target))
 }
 
-// opError builds an *Error; hint may be empty.
+// opError builds an *Error; hint may be empty. opError, unsupportedError
+// and closedError are not inlined: they run only on failure, and a copy at
+// each of their many call sites would add to every program
+// (scripts/footprint.sh).
+//
+//go:noinline
 func opError(op, name string, err error, hint string) error {
 	return &Error{Op: op, Name: name, Err: err, hint: hint}
 }
 
 // unsupportedError builds an *Error that matches ErrNotSupported.
+//
+//go:noinline
 func unsupportedError(op, name string, err error, hint string) error {
 	return &Error{Op: op, Name: name, Err: err, hint: hint, unsupported: true}
 }
 
 // closedError is the error of the call op on a closed file.
+//
+//go:noinline
 func closedError(op, name string) error {
 	return &Error{Op: op, Name: name, Err: ErrClosed}
 }

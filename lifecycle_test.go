@@ -360,7 +360,13 @@ func TestZeroAndNilMemFile(t *testing.T) {
 		_, err = m.Seals()
 		wantClosed(t, c.name+" Seals", err, "fcntl(F_GET_SEALS)")
 		wantClosed(t, c.name+" AddSeals", m.AddSeals(memfile.SealWrite), "fcntl(F_ADD_SEALS)")
-		wantClosed(t, c.name+" AddSeals(unknown bits)", m.AddSeals(1<<20), "fcntl(F_ADD_SEALS)")
+		// Arguments are checked first, as on any closed file.
+		if err := m.AddSeals(1 << 20); !errors.Is(err, syscall.EINVAL) {
+			t.Errorf("%s: AddSeals(unknown bits) = %v, want EINVAL", c.name, err)
+		}
+		if _, err := m.ReadAt(make([]byte, 1), -1); !errors.Is(err, syscall.EINVAL) {
+			t.Errorf("%s: ReadAt(-1) = %v, want EINVAL", c.name, err)
+		}
 		_, err = m.Dup()
 		wantClosed(t, c.name+" Dup", err, "fcntl(F_DUPFD_CLOEXEC)")
 		fd, err := m.Release()

@@ -36,6 +36,10 @@ import (
 // nil *MemFile behave as closed files (their Fd is ^uintptr(0)); they never
 // touch descriptor 0.
 type MemFile struct {
+	// A MemFile is never compared or copied; being not comparable spares
+	// every program the equality function the compiler would generate.
+	_ [0]func()
+
 	// state is the file's lifecycle, in one atomic word as in the standard
 	// library's internal/poll fdMutex: stateOpen while the file is open, plus
 	// the number of calls in flight that use fd. The zero value is closed.
@@ -62,14 +66,16 @@ func newMemFile(fd int, name string) *MemFile {
 // after the last use of m.fd; that use of m also keeps m reachable, so the
 // finalizer cannot close the descriptor during the call (what os does with
 // runtime.KeepAlive).
+//
+// It is not inlined: its copies would add to every program (see
+// scripts/footprint.sh), for no measurable gain.
+//
+//go:noinline
 func (m *MemFile) incref(op string) error {
-	if m == nil {
-		return closedError(op, "")
-	}
-	for {
+	for m != nil {
 		old := atomic.LoadUint32(&m.state)
 		if old&stateOpen == 0 {
-			return closedError(op, m.name)
+			break
 		}
 		if old&stateRefs == stateRefs {
 			panic("memfile: too many concurrent calls on one MemFile")
@@ -78,6 +84,7 @@ func (m *MemFile) incref(op string) error {
 			return nil
 		}
 	}
+	return closedError(op, m.Name())
 }
 
 // decref ends a call that incref began. The last call to end on a closed
@@ -126,26 +133,23 @@ func (m *MemFile) Fd() uintptr {
 // Close returns an error matching ErrClosed, as does Close on the zero
 // MemFile or a nil *MemFile.
 func (m *MemFile) Close() error {
-	if m == nil {
-		return closedError("close", "")
-	}
-	for {
+	for m != nil {
 		old := atomic.LoadUint32(&m.state)
 		if old&stateOpen == 0 {
-			return closedError("close", m.name)
+			break
 		}
 		if atomic.CompareAndSwapUint32(&m.state, old, old&^stateOpen) {
 			runtime.SetFinalizer(m, nil)
 			if old != stateOpen {
 				return nil // the last call in flight closes the descriptor
 			}
-			break
+			if err := sysClose(m.fd); err != nil {
+				return opError("close", m.name, err, "")
+			}
+			return nil
 		}
 	}
-	if err := sysClose(m.fd); err != nil {
-		return opError("close", m.name, err, "")
-	}
-	return nil
+	return closedError("close", m.Name())
 }
 
 // Release gives up ownership of the descriptor and returns it, leaving the
@@ -158,13 +162,10 @@ func (m *MemFile) Close() error {
 // cannot be handed out (the new owner could close it, and its number be
 // reused, under that call). Release after those calls have returned.
 func (m *MemFile) Release() (uintptr, error) {
-	if m == nil {
-		return ^uintptr(0), closedError("release", "")
-	}
-	for {
+	for m != nil {
 		old := atomic.LoadUint32(&m.state)
 		if old&stateOpen == 0 {
-			return ^uintptr(0), closedError("release", m.name)
+			break
 		}
 		if old != stateOpen {
 			return ^uintptr(0), opError("release", m.name, errBusy, strconv.Itoa(int(old&stateRefs))+" other call(s) on the file are in flight; release it after they return")
@@ -174,6 +175,7 @@ func (m *MemFile) Release() (uintptr, error) {
 			return uintptr(m.fd), nil
 		}
 	}
+	return ^uintptr(0), closedError("release", m.Name())
 }
 
 // Dup returns a new MemFile for a duplicate of the descriptor, made with
@@ -214,13 +216,13 @@ func (m *MemFile) Read(p []byte) (int, error) {
 // bytes were read because the file ends. Errors: ErrClosed; EINVAL for a
 // negative off.
 func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, opError("pread", m.Name(), errInvalid, "negative offset")
+	}
 	if err := m.incref("pread"); err != nil {
 		return 0, err
 	}
 	defer m.decref()
-	if off < 0 {
-		return 0, opError("pread", m.name, errInvalid, "negative offset")
-	}
 	n := 0
 	for n < len(p) {
 		k, err := sysPread(m.fd, p[n:], off+int64(n))
@@ -243,31 +245,34 @@ func (m *MemFile) Write(p []byte) (int, error) {
 	if err := m.incref("write"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n := 0
+	var err error
 	for n < len(p) {
-		k, err := sysWrite(m.fd, p[n:])
-		if err != nil {
-			return n, opError("write", m.name, err, writeHint(err))
+		k, e := sysWrite(m.fd, p[n:])
+		if e != nil {
+			err = opError("write", m.name, e, writeHint(e))
+			break
 		}
 		if k == 0 {
-			return n, opError("write", m.name, io.ErrShortWrite, "")
+			err = opError("write", m.name, io.ErrShortWrite, "")
+			break
 		}
 		n += k
 	}
-	return n, nil
+	m.decref() // nothing above can panic, so no defer (smaller code)
+	return n, err
 }
 
 // WriteAt writes p at offset off with pwrite(2), without moving the file
 // offset. Errors: as for Write; EINVAL for a negative off.
 func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, opError("pwrite", m.Name(), errInvalid, "negative offset")
+	}
 	if err := m.incref("pwrite"); err != nil {
 		return 0, err
 	}
 	defer m.decref()
-	if off < 0 {
-		return 0, opError("pwrite", m.name, errInvalid, "negative offset")
-	}
 	n := 0
 	for n < len(p) {
 		k, err := sysPwrite(m.fd, p[n:], off+int64(n))
@@ -318,13 +323,13 @@ func (m *MemFile) Size() (int64, error) {
 // EPERM when SealShrink or SealGrow forbids the change; EFBIG above the
 // kernel's limit.
 func (m *MemFile) Truncate(size int64) error {
+	if size < 0 {
+		return opError("ftruncate", m.Name(), errInvalid, "negative size")
+	}
 	if err := m.incref("ftruncate"); err != nil {
 		return err
 	}
 	defer m.decref()
-	if size < 0 {
-		return opError("ftruncate", m.name, errInvalid, "negative size")
-	}
 	if err := sysFtruncate(m.fd, size); err != nil {
 		return opError("ftruncate", m.name, err, truncateHint(err))
 	}

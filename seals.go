@@ -106,16 +106,15 @@ func (m *MemFile) Seals() (Seals, error) {
 // ErrNotSupported for SealFutureWrite or SealExec where the platform or kernel
 // lacks them (FreeBSD; Linux before 5.1 or 6.3).
 func (m *MemFile) AddSeals(seals Seals) error {
-	if err := m.incref("fcntl(F_ADD_SEALS)"); err != nil {
-		return err
-	}
+	const op = "fcntl(F_ADD_SEALS)"
 	if seals&^SealAll != 0 {
-		m.decref()
-		return opError("fcntl(F_ADD_SEALS)", m.name, errInvalid, "unknown seal bits "+strconv.FormatUint(uint64(seals&^SealAll), 16))
+		return opError(op, m.Name(), errInvalid, "unknown seal bits "+strconv.FormatUint(uint64(seals&^SealAll), 16))
 	}
 	if lacking := seals &^ platformSeals; lacking != 0 {
-		m.decref()
-		return unsupportedError("fcntl(F_ADD_SEALS)", m.name, errNotSupportedErrno, "this platform has no "+lacking.String()+" seal")
+		return unsupportedError(op, m.Name(), errNotSupportedErrno, "this platform has no "+lacking.String()+" seal")
+	}
+	if err := m.incref(op); err != nil {
+		return err
 	}
 	_, e := fcntlErrno(m.fd, fcntlAddSeals, sealsToOS(seals)) // inlined; cannot panic, so no defer
 	if e != 0 {

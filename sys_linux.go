@@ -133,14 +133,14 @@ func createError(name string, o *Options, e syscall.Errno) error {
 			return opError("memfd_create", name, e, "vm.memfd_noexec=2 forbids executable memory files; use NoExec")
 		}
 		return opError("memfd_create", name, e, permissionHint)
-	case syscall.EINVAL:
+	case syscall.EINVAL, syscall.ENODEV:
 		if o.HugePages != NoHugePages {
-			return opError("memfd_create", name, e, "the kernel is older than 4.14 (huge-page memory files), or older than 4.16 for sealable ones, or has no "+o.HugePages.String()+" huge pages")
-		}
-		return opError("memfd_create", name, e, "")
-	case syscall.ENODEV:
-		if o.HugePages != NoHugePages {
-			return opError("memfd_create", name, e, "this machine has no "+o.HugePages.String()+" huge pages; /sys/kernel/mm/hugepages lists the sizes it has")
+			// ENODEV: hugetlb_file_setup found no such page size.
+			hint := "this machine has no " + o.HugePages.String() + " huge pages; /sys/kernel/mm/hugepages lists the sizes it has"
+			if e == syscall.EINVAL {
+				hint = "the kernel is older than 4.14 (huge-page memory files) or 4.16 (sealable ones), or " + hint
+			}
+			return opError("memfd_create", name, e, hint)
 		}
 		return opError("memfd_create", name, e, "")
 	case syscall.EMFILE, syscall.ENFILE:

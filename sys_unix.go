@@ -68,10 +68,7 @@ func sysClose(fd int) error {
 // EINTR, and its number may already belong to another file.
 
 func sysFcntl(fd int, cmd, arg uintptr) (int, error) {
-	r, e := fcntlErrno(fd, cmd, arg)
-	if e != 0 {
-		r, e = fcntlAgain(fd, cmd, arg, e)
-	}
+	r, e := fcntlAgain(fd, cmd, arg, syscall.EINTR) // makes the first call too
 	return r, errnoErr(e)
 }
 
