@@ -70,7 +70,7 @@ func watchdog(t *testing.T, what string, d time.Duration, done <-chan struct{}) 
 // that arrives, and then closes done.
 func drain(sock int, done chan<- struct{}) {
 	defer close(done)
-	buf, oob := make([]byte, 64<<10), make([]byte, syscall.CmsgSpace(16*4))
+	buf, oob := make([]byte, 64<<10), make([]byte, syscall.CmsgSpace(253*4)) // room for every descriptor a message can carry
 	for {
 		n, oobn, _, _, err := syscall.Recvmsg(sock, buf, oob, syscall.MSG_CMSG_CLOEXEC)
 		if err == syscall.EINTR {
