@@ -87,12 +87,12 @@ func (h HugePageSize) String() string {
 		return "none"
 	case h == HugeDefault:
 		return "default"
-	case h >= 30 && h < 64:
-		return strconv.FormatUint(h.Bytes()>>30, 10) + "GB"
-	case h >= 20 && h < 30:
-		return strconv.FormatUint(h.Bytes()>>20, 10) + "MB"
-	case h >= 10 && h < 20:
-		return strconv.FormatUint(h.Bytes()>>10, 10) + "KB"
+	case h >= 10 && h < 64:
+		shift := h / 10 * 10 // 10, 20, 30, 40, 50 or 60
+		if shift > 30 {
+			shift = 30
+		}
+		return strconv.FormatUint(h.Bytes()>>shift, 10) + "KMG"[shift/10-1:shift/10] + "B"
 	}
 	return "HugePageSize(" + strconv.Itoa(int(h)) + ")"
 }
@@ -185,7 +185,7 @@ func checkName(name string) error {
 // cannot see.
 func checkOptions(name string, o *Options) error {
 	if o.Exec > KernelDefault {
-		return opError("memfd_create", name, errInvalid, "unknown ExecPolicy "+o.Exec.String())
+		return opError("memfd_create", name, errInvalid, "unknown ExecPolicy("+strconv.Itoa(int(o.Exec))+")") // as Exec.String would say
 	}
 	if o.HugePages > maxHugeShift {
 		return opError("memfd_create", name, errInvalid, "unknown HugePageSize "+o.HugePages.String())

@@ -110,28 +110,35 @@ func (e *Error) Is(target error) bool {
 	return e.unsupported && (target == ErrNotSupported || isErrUnsupported(target))
 }
 
-// opError builds an *Error; hint may be empty. opError, unsupportedError
-// and closedError are not inlined: they run only on failure, and a copy at
-// each of their many call sites would add to every program
-// (scripts/footprint.sh).
+// The constructors below run only on failure and are not inlined: a copy
+// at each of their many call sites would add to every program
+// (scripts/footprint.sh). The three wrappers are smaller than newError's
+// allocation and stores would be in each of them.
+
+// opError builds an *Error; hint may be empty.
 //
 //go:noinline
 func opError(op, name string, err error, hint string) error {
-	return &Error{Op: op, Name: name, Err: err, hint: hint}
+	return newError(op, name, err, hint, false)
 }
 
 // unsupportedError builds an *Error that matches ErrNotSupported.
 //
 //go:noinline
 func unsupportedError(op, name string, err error, hint string) error {
-	return &Error{Op: op, Name: name, Err: err, hint: hint, unsupported: true}
+	return newError(op, name, err, hint, true)
 }
 
 // closedError is the error of the call op on a closed file.
 //
 //go:noinline
 func closedError(op, name string) error {
-	return &Error{Op: op, Name: name, Err: ErrClosed}
+	return newError(op, name, ErrClosed, "", false)
+}
+
+//go:noinline
+func newError(op, name string, err error, hint string, unsupported bool) error {
+	return &Error{Op: op, Name: name, Err: err, hint: hint, unsupported: unsupported}
 }
 
 // quoteName quotes a name for Error exactly as strconv.QuoteToASCII does:
