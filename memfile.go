@@ -200,8 +200,8 @@ func (m *MemFile) Read(p []byte) (int, error) {
 	if err := m.incref("read"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n, err := sysRead(m.fd, p)
+	m.decref() // no defer on the hot paths: nothing here can panic, and a deferred call costs a call level
 	if err != nil {
 		return 0, opError("read", m.name, err, "")
 	}
@@ -222,19 +222,22 @@ func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
 	if err := m.incref("pread"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n := 0
+	var err error
 	for n < len(p) {
-		k, err := sysPread(m.fd, p[n:], off+int64(n))
-		if err != nil {
-			return n, opError("pread", m.name, err, "")
+		k, e := sysPread(m.fd, p[n:], off+int64(n))
+		if e != nil {
+			err = opError("pread", m.name, e, "")
+			break
 		}
 		if k == 0 {
-			return n, io.EOF
+			err = io.EOF
+			break
 		}
 		n += k
 	}
-	return n, nil
+	m.decref()
+	return n, err
 }
 
 // Write writes p at the file offset with write(2), growing the file as
@@ -272,19 +275,22 @@ func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 	if err := m.incref("pwrite"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n := 0
+	var err error
 	for n < len(p) {
-		k, err := sysPwrite(m.fd, p[n:], off+int64(n))
-		if err != nil {
-			return n, opError("pwrite", m.name, err, writeHint(err))
+		k, e := sysPwrite(m.fd, p[n:], off+int64(n))
+		if e != nil {
+			err = opError("pwrite", m.name, e, writeHint(e))
+			break
 		}
 		if k == 0 {
-			return n, opError("pwrite", m.name, io.ErrShortWrite, "")
+			err = opError("pwrite", m.name, io.ErrShortWrite, "")
+			break
 		}
 		n += k
 	}
-	return n, nil
+	m.decref()
+	return n, err
 }
 
 // Seek sets the file offset with lseek(2) (_llseek on 32-bit Linux) and
@@ -294,8 +300,8 @@ func (m *MemFile) Seek(offset int64, whence int) (int64, error) {
 	if err := m.incref("lseek"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	off, err := sysSeek(m.fd, offset, whence)
+	m.decref()
 	if err != nil {
 		return 0, opError("lseek", m.name, err, "")
 	}
@@ -308,8 +314,8 @@ func (m *MemFile) Size() (int64, error) {
 	if err := m.incref(fstatOp); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	st, err := sysFstat(m.fd)
+	m.decref()
 	size := st.size
 	if err != nil {
 		return 0, opError(fstatOp, m.name, err, "")
@@ -329,8 +335,9 @@ func (m *MemFile) Truncate(size int64) error {
 	if err := m.incref("ftruncate"); err != nil {
 		return err
 	}
-	defer m.decref()
-	if err := sysFtruncate(m.fd, size); err != nil {
+	err := sysFtruncate(m.fd, size)
+	m.decref()
+	if err != nil {
 		return opError("ftruncate", m.name, err, truncateHint(err))
 	}
 	return nil
