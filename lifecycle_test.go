@@ -443,3 +443,38 @@ func TestClosedErrorMatching(t *testing.T) {
 		t.Fatalf("os.File's closed error %v does not match fs.ErrClosed: the premise of this test is wrong", oerr)
 	}
 }
+
+// TestNoFinalizerDuringCall is issue 9 item 10 for calls: a MemFile that
+// only a call in flight still references is not finalized under that call
+// (the call's decref keeps it reachable, what os does with
+// runtime.KeepAlive), however often the collector runs; once the call has
+// returned and the MemFile is unreachable, the finalizer closes it.
+func TestNoFinalizerDuringCall(t *testing.T) {
+	a, b := socketPair(t)
+	m, err := memfile.Create("lc-keepalive", memfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := m.Fd()
+	res := blockedSend(t, a, m)
+	m = nil // from here on only the blocked SendFiles references the file
+	for i := 0; i < 5; i++ {
+		runtimeGC()
+	}
+	if target := fdTarget(fd); !strings.Contains(target, "memfd:lc-keepalive") {
+		t.Fatalf("descriptor %d is %q under a call in flight: the MemFile was finalized mid-call", fd, target)
+	}
+	syscall.Shutdown(b, syscall.SHUT_RDWR)
+	sent := make(chan struct{})
+	go func() { <-res; close(sent) }()
+	if !watchdog(t, "SendFiles after the peer shut down", 5*time.Second, sent) {
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Contains(fdTarget(fd), "memfd:lc-keepalive") {
+		if time.Now().After(deadline) {
+			t.Fatalf("descriptor %d still open 5 s after the last reference went away: no finalizer ran", fd)
+		}
+		runtimeGC()
+	}
+}
