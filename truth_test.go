@@ -128,6 +128,11 @@ func TestHugePagesWithoutReservedPages(t *testing.T) {
 	if err := m.Truncate(int64(h.Bytes())); err != nil {
 		t.Fatalf("Truncate(one %v page) with no free page: %v, want success", h, err)
 	}
+	if underEmulator() {
+		// qemu-user maps huge-page files itself, at addresses that are
+		// not huge-page aligned, and answers EINVAL (qemu 10.0).
+		t.Skip("Create and Truncate checked; Map runs natively only: qemu-user answers EINVAL for huge-page mappings")
+	}
 	mp, err := m.Map(0, int(h.Bytes()), memfile.MapReadWrite)
 	if err == nil {
 		mp.Unmap()
