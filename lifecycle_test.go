@@ -213,6 +213,12 @@ func blockedSend(t *testing.T, a int, files ...*memfile.MemFile) <-chan error {
 // with nil, the others with ErrClosed); the descriptor stays open under
 // the blocked call and is closed as soon as that call returns.
 func TestCloseDuringBlockedSendFiles(t *testing.T) {
+	for _, unblock := range []string{"peer-shuts-down", "peer-reads"} {
+		t.Run(unblock, func(t *testing.T) { closeDuringBlockedSend(t, unblock) })
+	}
+}
+
+func closeDuringBlockedSend(t *testing.T, unblock string) {
 	checkNoFdLeak(t)
 	a, b := socketPair(t)
 	f := mustCreate(t, "lc-blocked", memfile.Options{AllowSealing: true})
@@ -260,15 +266,29 @@ func TestCloseDuringBlockedSendFiles(t *testing.T) {
 	if target := fdTarget(fd); !strings.Contains(target, "memfd:lc-blocked") {
 		t.Errorf("descriptor %d is %q while SendFiles still uses it, want the memfd kept open", fd, target)
 	}
-	// Unblock the send: the peer goes away.
-	syscall.Shutdown(b, syscall.SHUT_RDWR)
+	// Unblock the send: the peer goes away, or reads everything.
+	drained := make(chan struct{})
+	if unblock == "peer-reads" {
+		go drain(b, drained)
+	} else {
+		syscall.Shutdown(b, syscall.SHUT_RDWR)
+		close(drained)
+	}
 	sent := make(chan struct{})
 	var sendErr error
 	go func() { sendErr = <-res; close(sent) }()
-	if !watchdog(t, "SendFiles after the peer shut down", 5*time.Second, sent) {
+	if !watchdog(t, "SendFiles after the "+unblock, 10*time.Second, sent) {
+		syscall.Shutdown(a, syscall.SHUT_RDWR)
 		return
 	}
-	t.Logf("SendFiles after the peer shut down: %v", sendErr)
+	if unblock == "peer-reads" {
+		if sendErr != nil {
+			t.Errorf("SendFiles to a reading peer: %v", sendErr)
+		}
+		syscall.Shutdown(a, syscall.SHUT_WR)
+		watchdog(t, "the draining reader", 10*time.Second, drained)
+	}
+	t.Logf("SendFiles after the %s: %v", unblock, sendErr)
 	if target := fdTarget(fd); strings.Contains(target, "memfd:lc-blocked") {
 		t.Errorf("descriptor %d is still the memfd (%q) after the last call returned", fd, target)
 	}
