@@ -6,18 +6,18 @@ import "syscall"
 // code which works on descriptors (a library's own sendfile or splice, fd
 // passing, ioctl) can use a MemFile as it uses an *os.File. It makes no
 // system call. Control, Read and Write run their callback with the
-// descriptor held (as every MemFile method holds it), so a concurrent Close
-// waits until the callback returns and the number is never reused under it;
-// on a closed file they return ErrClosed without running it. A memory file is
+// descriptor held (as every MemFile method holds it): a concurrent Close
+// returns at once, but the descriptor is closed only when the callback has
+// returned, so its number is never reused under it; on a closed file they
+// return an error matching ErrClosed without running it. A memory file is
 // always ready for reading and writing, so it has nothing to wait for: when a
 // Read or Write callback returns false (asking to wait), the call returns an
-// EINVAL error instead of spinning. The callback must use only the
-// descriptor, not other methods of the same MemFile: a Close waiting
-// meanwhile would wait for the callback, and the callback for it (Close
-// inside the callback waits for itself, as with an *os.File). Works on
-// Linux, Android and FreeBSD; elsewhere no MemFile exists.
+// EINVAL error instead of spinning. The callback may call other methods of
+// the same MemFile, Close included (then the descriptor stays valid until
+// the callback returns). Works on Linux, Android and FreeBSD; elsewhere no
+// MemFile exists.
 func (m *MemFile) SyscallConn() (syscall.RawConn, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("SyscallConn"); err != nil {
 		return nil, err
 	}
 	m.decref()
@@ -28,7 +28,7 @@ func (m *MemFile) SyscallConn() (syscall.RawConn, error) {
 type rawConn struct{ m *MemFile }
 
 func (c rawConn) Control(f func(fd uintptr)) error {
-	if err := c.m.incref(""); err != nil {
+	if err := c.m.incref("SyscallConn.Control"); err != nil {
 		return err
 	}
 	defer c.m.decref()
@@ -40,7 +40,7 @@ func (c rawConn) Read(f func(fd uintptr) bool) error  { return c.run("SyscallCon
 func (c rawConn) Write(f func(fd uintptr) bool) error { return c.run("SyscallConn.Write", f) }
 
 func (c rawConn) run(op string, f func(fd uintptr) bool) error {
-	if err := c.m.incref(""); err != nil {
+	if err := c.m.incref(op); err != nil {
 		return err
 	}
 	defer c.m.decref()

@@ -52,8 +52,9 @@ func TestSyscallConn(t *testing.T) {
 	}
 }
 
-// Close waits for a callback in flight, so the descriptor it uses stays
-// valid; afterwards the RawConn refuses with ErrClosed.
+// Close does not wait for a callback in flight, but the descriptor the
+// callback uses stays valid until it returns (the last call in flight closes
+// it); afterwards the RawConn refuses with ErrClosed.
 func TestSyscallConnKeepsFdAlive(t *testing.T) {
 	checkNoFdLeak(t)
 	m, err := memfile.Create("alive", memfile.Options{})
@@ -63,9 +64,11 @@ func TestSyscallConnKeepsFdAlive(t *testing.T) {
 	rc, _ := m.SyscallConn()
 	inside, release := make(chan struct{}), make(chan struct{})
 	var fstatErr error
+	var callbackFd uintptr
 	done := make(chan error)
 	go func() {
 		done <- rc.Control(func(fd uintptr) {
+			callbackFd = fd
 			close(inside)
 			<-release
 			var st syscall.Stat_t
@@ -77,21 +80,28 @@ func TestSyscallConnKeepsFdAlive(t *testing.T) {
 	go func() { closed <- m.Close() }()
 	select {
 	case err := <-closed:
-		t.Fatalf("Close returned (%v) while a Control callback was running", err)
-	case <-time.After(50 * time.Millisecond):
+		if err != nil {
+			t.Fatalf("Close while a Control callback was running: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for a Control callback in flight")
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(callbackFd), &st); err != nil {
+		t.Fatalf("the descriptor was closed under a running callback: %v", err)
 	}
 	close(release)
 	if err := <-done; err != nil || fstatErr != nil {
 		t.Fatalf("Control: %v; fstat inside it: %v", err, fstatErr)
 	}
-	if err := <-closed; err != nil {
-		t.Fatal(err)
+	if err := syscall.Fstat(int(callbackFd), &st); err != syscall.EBADF {
+		t.Fatalf("after the last call in flight returned, fstat of its descriptor: %v, want EBADF", err)
 	}
 	ran := false
-	if err := rc.Control(func(uintptr) { ran = true }); err != memfile.ErrClosed || ran {
+	if err := rc.Control(func(uintptr) { ran = true }); !errors.Is(err, memfile.ErrClosed) || ran {
 		t.Fatalf("Control after Close: %v, ran %v", err, ran)
 	}
-	if _, err := m.SyscallConn(); err != memfile.ErrClosed {
+	if _, err := m.SyscallConn(); !errors.Is(err, memfile.ErrClosed) {
 		t.Fatalf("SyscallConn after Close: %v", err)
 	}
 }
@@ -166,4 +176,38 @@ func TestFromSyscallConn(t *testing.T) {
 			t.Fatalf("FromSyscallConn(nil): %v", err)
 		}
 	})
+}
+
+// A callback may Close its own file: the Close returns at once and the
+// descriptor stays valid until the callback returns (no self-deadlock).
+func TestSyscallConnCloseInsideCallback(t *testing.T) {
+	checkNoFdLeak(t)
+	m := mustCreate(t, "self-close", memfile.Options{})
+	rc, err := m.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closeErr, fstatErr error
+	var fd0 uintptr
+	done := make(chan error, 1)
+	go func() {
+		done <- rc.Control(func(fd uintptr) {
+			fd0 = fd
+			closeErr = m.Close()
+			var st syscall.Stat_t
+			fstatErr = syscall.Fstat(int(fd), &st)
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil || closeErr != nil || fstatErr != nil {
+			t.Fatalf("Control: %v; Close inside: %v; fstat after that Close: %v", err, closeErr, fstatErr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close inside a Control callback hung")
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(fd0), &st); err != syscall.EBADF {
+		t.Fatalf("after the callback returned, fstat: %v, want EBADF", err)
+	}
 }

@@ -32,7 +32,7 @@ import (
 // deadline) as an *Error naming "sendfile" or "splice", or as the
 // destination's Write or RawConn returned it.
 func (m *MemFile) WriteTo(w io.Writer) (int64, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("WriteTo"); err != nil {
 		return 0, err
 	}
 	m.decref()
@@ -63,7 +63,7 @@ func (m *MemFile) WriteTo(w io.Writer) (int64, error) {
 // end under SealGrow; EBADF for a read-only MemFile (ReopenReadOnly); the
 // source's read error.
 func (m *MemFile) ReadFrom(r io.Reader) (int64, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("ReadFrom"); err != nil {
 		return 0, err
 	}
 	if s, e := fcntlErrno(m.fd, fcntlGetSeals, 0); e == 0 && sealsFromOS(uintptr(s))&(SealWrite|SealFutureWrite) != 0 {

@@ -445,10 +445,10 @@ func TestWriteString(t *testing.T) {
 func TestCopyClosed(t *testing.T) {
 	m := mustCreate(t, "closed", memfile.Options{})
 	m.Close()
-	if _, err := m.WriteTo(io.Discard); err != memfile.ErrClosed {
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, memfile.ErrClosed) {
 		t.Errorf("WriteTo on a closed file: %v", err)
 	}
-	if _, err := m.ReadFrom(strings.NewReader("x")); err != memfile.ErrClosed {
+	if _, err := m.ReadFrom(strings.NewReader("x")); !errors.Is(err, memfile.ErrClosed) {
 		t.Errorf("ReadFrom on a closed file: %v", err)
 	}
 }

@@ -18,10 +18,16 @@ type Options struct {
 
 	// HugePages backs the file with huge pages (MFD_HUGETLB; Linux 4.14+,
 	// with AllowSealing 4.16+; FreeBSD 13+ via SHM_LARGEPAGE). Zero means
-	// normal pages. The machine must have huge pages of that size reserved
-	// (Linux: /proc/sys/vm/nr_hugepages), or Truncate and Map fail with
-	// ENOMEM/ENOSPC. Huge-page files cannot be written with Write or WriteAt
-	// on Linux (EINVAL): map them.
+	// normal pages. On Linux, Create fails with ENODEV for a size the
+	// machine does not have (/sys/kernel/mm/hugepages lists them). Create
+	// and Truncate succeed without any page of that size free (ftruncate
+	// reserves nothing); Map is where the pages are reserved, and it fails
+	// with ENOMEM unless enough are free (reserve them in
+	// /proc/sys/vm/nr_hugepages, per size in
+	// /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages). Huge-page files
+	// cannot be written with Write or WriteAt on Linux (EINVAL: hugetlbfs
+	// has no write(2)): Truncate to a multiple of the page size, Map, and
+	// copy into the mapping.
 	HugePages HugePageSize
 
 	// Exec chooses whether the file may be executed (Linux 6.3+ enforces it;
@@ -81,12 +87,12 @@ func (h HugePageSize) String() string {
 		return "none"
 	case h == HugeDefault:
 		return "default"
-	case h >= 30 && h < 64:
-		return strconv.FormatUint(h.Bytes()>>30, 10) + "GB"
-	case h >= 20 && h < 30:
-		return strconv.FormatUint(h.Bytes()>>20, 10) + "MB"
-	case h >= 10 && h < 20:
-		return strconv.FormatUint(h.Bytes()>>10, 10) + "KB"
+	case h >= 10 && h < 64:
+		shift := h / 10 * 10 // 10, 20, 30, 40, 50 or 60
+		if shift > 30 {
+			shift = 30
+		}
+		return strconv.FormatUint(h.Bytes()>>shift, 10) + "KMG"[shift/10-1:shift/10] + "B"
 	}
 	return "HugePageSize(" + strconv.Itoa(int(h)) + ")"
 }
@@ -132,9 +138,10 @@ func (p ExecPolicy) String() string {
 // not be unique, and is checked before any system call.
 //
 // Errors: EINVAL for a name longer than MaxNameLen bytes or containing a NUL
-// byte, for an unknown HugePageSize or ExecPolicy, and from kernels that do
-// not support the requested huge page size (or, before 4.16, huge pages with
-// sealing); an error matching ErrNotSupported where memfd_create is missing
+// byte, for an unknown HugePageSize or ExecPolicy, and from kernels without
+// huge-page memory files (before 4.14; with sealing, before 4.16); ENODEV
+// (Linux) for a huge page size the machine does not have, such as Huge64KB
+// or Huge16GB on x86-64; an error matching ErrNotSupported where memfd_create is missing
 // (ENOSYS: Linux before 3.17, FreeBSD before 13) and on other operating
 // systems; EPERM when a seccomp filter or container policy forbids the call;
 // EACCES for Executable under vm.memfd_noexec=2; EMFILE/ENFILE when out of
@@ -178,7 +185,7 @@ func checkName(name string) error {
 // cannot see.
 func checkOptions(name string, o *Options) error {
 	if o.Exec > KernelDefault {
-		return opError("memfd_create", name, errInvalid, "unknown ExecPolicy "+o.Exec.String())
+		return opError("memfd_create", name, errInvalid, "unknown ExecPolicy("+strconv.Itoa(int(o.Exec))+")") // as Exec.String would say
 	}
 	if o.HugePages > maxHugeShift {
 		return opError("memfd_create", name, errInvalid, "unknown HugePageSize "+o.HugePages.String())

@@ -1,28 +1,71 @@
 package memfile
 
-import "errors"
+import (
+	"errors"
+	"unsafe"
+)
 
-// ErrClosed is returned by every method of a MemFile that has been closed or
-// released, and by a second Close.
-var ErrClosed = errors.New("memfile: file already closed")
+// ErrClosed is matched (with errors.Is) by the error of every method of a
+// MemFile that has been closed or released, of a second Close, and of any
+// method of a zero MemFile or a nil *MemFile. That error is an *Error that
+// names the call. Like the error of a closed *os.File, it also matches
+// io/fs.ErrClosed (os.ErrClosed).
+var ErrClosed error = &sentinel{"file already closed"}
 
 // ErrNotSupported is matched (with errors.Is) by every error that means "this
 // platform or kernel cannot do that": memfd_create missing (ENOSYS, Linux
 // before 3.17, FreeBSD before 13), a seal the platform lacks (FutureWrite or
 // Exec on FreeBSD, Exec before Linux 6.3), or any constructor on an operating
-// system other than Linux, Android and FreeBSD.
-var ErrNotSupported = errors.New("memfile: not supported on this platform")
+// system other than Linux, Android and FreeBSD. Built with Go 1.21 or later,
+// ErrNotSupported and those errors also match errors.ErrUnsupported.
+var ErrNotSupported error = &sentinel{"not supported on this platform"}
 
 // ErrMissingSeals is matched by the error of FromFdWithSeals (and the
 // receiving functions built on it) when the file lacks a seal the caller
 // demanded; the message names the missing seals.
-var ErrMissingSeals = errors.New("memfile: required seals missing")
+var ErrMissingSeals error = &sentinel{"required seals missing"}
+
+// sentinel is the type of the package's sentinel errors. Alone its text is
+// "memfile: " and msg; inside an *Error, whose text has that prefix already,
+// it is msg alone.
+type sentinel struct{ msg string }
+
+func (s *sentinel) Error() string { return "memfile: " + s.msg }
+
+// Is lets ErrClosed match io/fs.ErrClosed, and ErrNotSupported match
+// errors.ErrUnsupported (Go 1.21+): this package imports neither io/fs nor,
+// below Go 1.21, has errors.ErrUnsupported.
+func (s *sentinel) Is(target error) bool {
+	switch s {
+	case ErrClosed:
+		return isFsErrClosed(target)
+	case ErrNotSupported:
+		return isErrUnsupported(target)
+	}
+	return false
+}
+
+// ifaceType returns the first word of an interface value, which identifies
+// its dynamic type (the runtime's iface.tab): the same for every error made
+// by errors.New, different for any other type.
+func ifaceType(err error) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(&err))[0] }
+
+// isFsErrClosed reports whether target is io/fs.ErrClosed (the same value as
+// os.ErrClosed and internal/oserror.ErrClosed, defined there as
+// errors.New("file already closed")). Without importing io/fs, which would
+// add to every program, its identity cannot be compared, so it is recognized
+// by what defines it: its type, checked first so that Error is never called
+// on an arbitrary target, and its text.
+func isFsErrClosed(target error) bool {
+	return target != nil && ifaceType(target) == ifaceType(errors.New("")) && target.Error() == "file already closed"
+}
 
 // Error is the type of every error this package returns for a failed
 // operation. It names the system call or step that failed (Op), the file name
 // where there is one, and unwraps to the underlying error, usually a
 // syscall.Errno, so errors.Is(err, syscall.EPERM) and
-// errors.Is(err, fs.ErrPermission) work.
+// errors.Is(err, fs.ErrPermission) work; on a closed file it unwraps to
+// ErrClosed.
 type Error struct {
 	Op   string // the system call or step that failed, e.g. "memfd_create", "fcntl(F_ADD_SEALS)", "mmap"
 	Name string // the file's name, if known
@@ -32,13 +75,25 @@ type Error struct {
 	unsupported bool   // matches ErrNotSupported
 }
 
-// Error returns "memfile: <op> "<name>": <err> (<hint>)".
+// Error returns "memfile: <op> "<name>": <err> (<hint>)". One of this
+// package's sentinel errors as err is shown without its own "memfile: "
+// prefix.
 func (e *Error) Error() string {
 	s := "memfile: " + e.Op
 	if e.Name != "" {
-		s += " " + quoteName(e.Name)
+		if e.Op != "" {
+			s += " "
+		}
+		s += quoteName(e.Name)
 	}
-	s += ": " + e.Err.Error()
+	if e.Op != "" || e.Name != "" {
+		s += ": "
+	}
+	if st, ok := e.Err.(*sentinel); ok {
+		s += st.msg
+	} else if e.Err != nil {
+		s += e.Err.Error()
+	}
 	if e.hint != "" {
 		s += " (" + e.hint + ")"
 	}
@@ -49,19 +104,41 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether the error means "not supported": it matches
-// ErrNotSupported when the platform or kernel lacks the feature.
+// ErrNotSupported (and on Go 1.21+ errors.ErrUnsupported) when the platform
+// or kernel lacks the feature.
 func (e *Error) Is(target error) bool {
-	return target == ErrNotSupported && e.unsupported
+	return e.unsupported && (target == ErrNotSupported || isErrUnsupported(target))
 }
 
+// The constructors below run only on failure and are not inlined: a copy
+// at each of their many call sites would add to every program
+// (scripts/footprint.sh). The three wrappers are smaller than newError's
+// allocation and stores would be in each of them.
+
 // opError builds an *Error; hint may be empty.
+//
+//go:noinline
 func opError(op, name string, err error, hint string) error {
-	return &Error{Op: op, Name: name, Err: err, hint: hint}
+	return newError(op, name, err, hint, false)
 }
 
 // unsupportedError builds an *Error that matches ErrNotSupported.
+//
+//go:noinline
 func unsupportedError(op, name string, err error, hint string) error {
-	return &Error{Op: op, Name: name, Err: err, hint: hint, unsupported: true}
+	return newError(op, name, err, hint, true)
+}
+
+// closedError is the error of the call op on a closed file.
+//
+//go:noinline
+func closedError(op, name string) error {
+	return newError(op, name, ErrClosed, "", false)
+}
+
+//go:noinline
+func newError(op, name string, err error, hint string, unsupported bool) error {
+	return &Error{Op: op, Name: name, Err: err, hint: hint, unsupported: unsupported}
 }
 
 // quoteName quotes a name for Error exactly as strconv.QuoteToASCII does:

@@ -212,7 +212,7 @@ func TestExecBadInput(t *testing.T) {
 		t.Errorf("error %q lacks the hint", err)
 	}
 	m.Close()
-	if err := m.Exec([]string{"x"}, nil); err != memfile.ErrClosed {
+	if err := m.Exec([]string{"x"}, nil); !errors.Is(err, memfile.ErrClosed) {
 		t.Errorf("Exec on a closed file: %v", err)
 	}
 }

@@ -201,6 +201,9 @@ func TestInjectCreateErrors(t *testing.T) {
 		// No exec flag was passed: nothing to retry.
 		{"EINVAL/kernel-default", Options{Exec: KernelDefault}, syscall.EINVAL, -1, 1, false, nil, nil},
 		{"EINVAL/huge", Options{HugePages: Huge1GB}, syscall.EINVAL, -1, 2, false, nil, []string{"1GB huge pages", "4.14"}},
+		// An unsupported huge page size (TestCreateUnsupportedHugePageSize
+		// gets it from the real kernel).
+		{"ENODEV/huge", Options{HugePages: Huge16GB}, syscall.ENODEV, -1, 1, false, nil, []string{"no 16GB huge pages", "/sys/kernel/mm/hugepages"}},
 		{"EMFILE", Options{}, syscall.EMFILE, -1, 1, false, nil, []string{"out of file descriptors", "RLIMIT_NOFILE"}},
 		{"ENFILE", Options{}, syscall.ENFILE, -1, 1, false, nil, []string{"out of file descriptors"}},
 		{"ENOMEM", Options{}, syscall.ENOMEM, -1, 1, false, nil, nil},
@@ -633,35 +636,41 @@ func TestInjectFromFd(t *testing.T) {
 	})
 }
 
-// A close(2) that fails (EIO from NFS, or anything else) still releases the
-// descriptor on Linux; the MemFile must count as closed and never retry.
+// A close(2) that fails (EIO from NFS, EINTR from a signal, or anything
+// else) still releases the descriptor on Linux; the MemFile must count as
+// closed and never retry, not even on EINTR (issue 9 item 12): the number
+// may already be another file's.
 func TestInjectCloseFails(t *testing.T) {
-	injSetup(t)
-	m, err := Create("inj-close", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd := m.Fd()
-	stop := failSyscall(_SYS_CLOSE, syscall.EIO, 1)
-	err = m.Close()
-	calls := stop()
-	// The injected failure kept the kernel from closing it: do that here.
-	defer syscall.Close(int(fd))
-	injCheckErr(t, err, "close", syscall.EIO, false)
-	if e := err.(*Error); e.Name != "inj-close" {
-		t.Errorf("Name = %q, want inj-close", e.Name)
-	}
-	if calls != 1 {
-		t.Errorf("close called %d times, want 1", calls)
-	}
-	if err := m.Close(); err != ErrClosed {
-		t.Errorf("second Close = %v, want ErrClosed", err)
-	}
-	if m.Fd() != ^uintptr(0) {
-		t.Errorf("Fd() = %d after the failed Close, want ^uintptr(0)", m.Fd())
-	}
-	if _, err := m.Read(make([]byte, 1)); err != ErrClosed {
-		t.Errorf("Read after the failed Close = %v, want ErrClosed", err)
+	for _, errno := range []syscall.Errno{syscall.EIO, syscall.EINTR} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			injSetup(t)
+			m, err := Create("inj-close", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd := m.Fd()
+			stop := failSyscall(_SYS_CLOSE, errno, 1)
+			err = m.Close()
+			calls := stop()
+			// The injected failure kept the kernel from closing it: do that here.
+			defer syscall.Close(int(fd))
+			injCheckErr(t, err, "close", errno, false)
+			if e := err.(*Error); e.Name != "inj-close" {
+				t.Errorf("Name = %q, want inj-close", e.Name)
+			}
+			if calls != 1 {
+				t.Errorf("close called %d times, want 1", calls)
+			}
+			if err := m.Close(); !errors.Is(err, ErrClosed) {
+				t.Errorf("second Close = %v, want ErrClosed", err)
+			}
+			if m.Fd() != ^uintptr(0) {
+				t.Errorf("Fd() = %d after the failed Close, want ^uintptr(0)", m.Fd())
+			}
+			if _, err := m.Read(make([]byte, 1)); !errors.Is(err, ErrClosed) {
+				t.Errorf("Read after the failed Close = %v, want ErrClosed", err)
+			}
+		})
 	}
 }
 

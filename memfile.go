@@ -19,19 +19,33 @@ package memfile
 import (
 	"io"
 	"runtime"
-	"sync"
+	"strconv"
+	"sync/atomic"
 )
 
 // MemFile is an anonymous memory file. It implements io.Reader, io.Writer,
-// io.Seeker, io.ReaderAt, io.WriterAt and io.Closer. A MemFile is safe for
-// concurrent use: Close waits for calls in flight on other goroutines, so the
-// descriptor number is never reused under them. A MemFile that becomes
-// unreachable without Close is closed by a finalizer.
+// io.Seeker, io.ReaderAt, io.WriterAt and io.Closer.
+//
+// A MemFile is safe for concurrent use, and no order of calls on any set of
+// files can deadlock: no method waits for another. Close marks the file
+// closed at once, and every call that starts after it fails at once with an
+// error matching ErrClosed; calls already in flight on other goroutines run
+// to their end, and the descriptor is closed by the last of them to return,
+// so its number is never reused under a running call. A MemFile that becomes
+// unreachable without Close is closed by a finalizer. The zero MemFile and a
+// nil *MemFile behave as closed files (their Fd is ^uintptr(0)); they never
+// touch descriptor 0.
 type MemFile struct {
-	mu     sync.RWMutex // held for reading by every call that uses fd; for writing by Close and Release
-	fd     int
-	closed bool
-	name   string
+	// A MemFile is never compared or copied; being not comparable spares
+	// every program the equality function the compiler would generate.
+	_ [0]func()
+
+	// state is the file's lifecycle, in one atomic word as in the standard
+	// library's internal/poll fdMutex: stateOpen while the file is open, plus
+	// the number of calls in flight that use fd. The zero value is closed.
+	state uint32
+	fd    int
+	name  string
 }
 
 // fileStat is what sysFstat reports: the file type and permission bits, the
@@ -42,74 +56,134 @@ type fileStat struct {
 	blocks int64
 }
 
+const (
+	stateOpen = 1 << 31       // Close or Release has not run
+	stateRefs = stateOpen - 1 // calls in flight
+)
+
 // newMemFile wraps an owned descriptor and arms the finalizer.
 func newMemFile(fd int, name string) *MemFile {
-	m := &MemFile{fd: fd, name: name}
+	m := &MemFile{state: stateOpen, fd: fd, name: name}
 	runtime.SetFinalizer(m, (*MemFile).Close)
 	return m
 }
 
-// incref marks a call that uses m.fd as in flight, or fails with ErrClosed
-// on a closed file; every successful incref is paired with one decref. op
-// names the system call about to be made, for the error.
+// incref marks a call that uses m.fd as in flight, or fails with an *Error
+// naming op that matches ErrClosed on a closed (or zero, or nil) file. It
+// never blocks. Every successful incref is paired with one decref, made
+// after the last use of m.fd; that use of m also keeps m reachable, so the
+// finalizer cannot close the descriptor during the call (what os does with
+// runtime.KeepAlive).
+//
+// It is not inlined: its copies would add to every program (see
+// scripts/footprint.sh), for no measurable gain.
+//
+//go:noinline
 func (m *MemFile) incref(op string) error {
-	m.mu.RLock()
-	if m.closed {
-		m.mu.RUnlock()
-		return ErrClosed
+	for m != nil {
+		old := atomic.LoadUint32(&m.state)
+		if old&stateOpen == 0 {
+			break
+		}
+		if old&stateRefs == stateRefs {
+			panic("memfile: too many concurrent calls on one MemFile")
+		}
+		if atomic.CompareAndSwapUint32(&m.state, old, old+1) {
+			return nil
+		}
 	}
-	return nil
+	return closedError(op, m.Name())
 }
 
-// decref ends a call that incref began.
-func (m *MemFile) decref() { m.mu.RUnlock() }
+// decref ends a call that incref began. The last call to end on a closed
+// file closes the descriptor.
+func (m *MemFile) decref() {
+	if atomic.AddUint32(&m.state, ^uint32(0)) == 0 {
+		// Close has returned already (nil); the error of this close(2)
+		// has no one to go to. On a memory file it cannot fail.
+		sysClose(m.fd)
+	}
+}
 
-// Name returns the name the file was created with, without the "memfd:"
-// prefix the kernel shows in /proc/self/fd. For a file adopted with FromFd it
-// is the name given there.
-func (m *MemFile) Name() string { return m.name }
+// Name returns the name the file was created with (Create), without the
+// "memfd:" prefix the kernel shows in /proc/self/fd. A file adopted with
+// FromFd or received from a socket has no name: Name returns "". So do the
+// zero MemFile and a nil *MemFile.
+func (m *MemFile) Name() string {
+	if m == nil {
+		return ""
+	}
+	return m.name
+}
 
 // Fd returns the file descriptor, or ^uintptr(0) if the file is closed. The
 // MemFile still owns it: it must not be closed by the caller, and it is valid
-// only until Close. Use Release or Dup to get a descriptor of your own.
+// only until Close. It makes no system call.
+//
+// As with os.File.Fd, the descriptor is closed by the finalizer once the
+// MemFile becomes unreachable, and the number can then be reused by an
+// unrelated file: keep the MemFile alive (for example with
+// runtime.KeepAlive(m)) until the last use of the number, or use Release or
+// Dup to get a descriptor of your own.
 func (m *MemFile) Fd() uintptr {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
+	if m == nil || atomic.LoadUint32(&m.state)&stateOpen == 0 {
 		return ^uintptr(0)
 	}
 	return uintptr(m.fd)
 }
 
-// Close closes the file descriptor with close(2). Mappings made with Map stay
-// valid. A second Close returns ErrClosed.
+// Close closes the file. Mappings made with Map stay valid. It never waits:
+// when no other call is in flight it closes the descriptor with close(2) and
+// returns that call's error; otherwise it returns nil at once, every later
+// call fails with ErrClosed, and the descriptor is closed when the last call
+// in flight returns (one may block for as long as its system call does, for
+// example SendFiles on a blocking socket whose peer does not read). A second
+// Close returns an error matching ErrClosed, as does Close on the zero
+// MemFile or a nil *MemFile.
 func (m *MemFile) Close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
+	for m != nil {
+		old := atomic.LoadUint32(&m.state)
+		if old&stateOpen == 0 {
+			break
+		}
+		if atomic.CompareAndSwapUint32(&m.state, old, old&^stateOpen) {
+			runtime.SetFinalizer(m, nil)
+			if old != stateOpen {
+				return nil // the last call in flight closes the descriptor
+			}
+			if err := sysClose(m.fd); err != nil {
+				return opError("close", m.name, err, "")
+			}
+			return nil
+		}
 	}
-	m.closed = true
-	runtime.SetFinalizer(m, nil)
-	if err := sysClose(m.fd); err != nil {
-		return opError("close", m.name, err, "")
-	}
-	return nil
+	return closedError("close", m.Name())
 }
 
 // Release gives up ownership of the descriptor and returns it, leaving the
 // MemFile closed (its methods return ErrClosed, and no finalizer will close
 // the descriptor). Use it to hand the file to os.NewFile or to a child
-// process. It makes no system call. Errors: ErrClosed.
+// process. It makes no system call and never waits.
+//
+// Errors: ErrClosed; EBUSY, with the file left open and unchanged, while
+// another goroutine's call on the file is in flight: the descriptor it uses
+// cannot be handed out (the new owner could close it, and its number be
+// reused, under that call). Release after those calls have returned.
 func (m *MemFile) Release() (uintptr, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ^uintptr(0), ErrClosed
+	for m != nil {
+		old := atomic.LoadUint32(&m.state)
+		if old&stateOpen == 0 {
+			break
+		}
+		if old != stateOpen {
+			return ^uintptr(0), opError("release", m.name, errBusy, strconv.Itoa(int(old&stateRefs))+" other call(s) on the file are in flight; release it after they return")
+		}
+		if atomic.CompareAndSwapUint32(&m.state, stateOpen, 0) {
+			runtime.SetFinalizer(m, nil)
+			return uintptr(m.fd), nil
+		}
 	}
-	m.closed = true
-	runtime.SetFinalizer(m, nil)
-	return uintptr(m.fd), nil
+	return ^uintptr(0), closedError("release", m.Name())
 }
 
 // Dup returns a new MemFile for a duplicate of the descriptor, made with
@@ -117,7 +191,7 @@ func (m *MemFile) Release() (uintptr, error) {
 // offset; each must be closed. Errors: ErrClosed; EMFILE when the process
 // has no free descriptor.
 func (m *MemFile) Dup() (*MemFile, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("fcntl(F_DUPFD_CLOEXEC)"); err != nil {
 		return nil, err
 	}
 	defer m.decref()
@@ -131,11 +205,11 @@ func (m *MemFile) Dup() (*MemFile, error) {
 // Read reads up to len(p) bytes at the file offset with read(2) and returns
 // io.EOF at the end of the file.
 func (m *MemFile) Read(p []byte) (int, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("read"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n, err := sysRead(m.fd, p)
+	m.decref() // no defer on the hot paths: nothing here can panic, and a deferred call costs a call level
 	if err != nil {
 		return 0, opError("read", m.name, err, "")
 	}
@@ -147,84 +221,95 @@ func (m *MemFile) Read(p []byte) (int, error) {
 
 // ReadAt reads len(p) bytes at offset off with pread(2), without moving the
 // file offset. Like io.ReaderAt it returns io.EOF when fewer than len(p)
-// bytes were read because the file ends. Errors: EINVAL for a negative off.
+// bytes were read because the file ends. Errors: ErrClosed; EINVAL for a
+// negative off.
 func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, opError("pread", m.name, errInvalid, "negative offset")
+		return 0, opError("pread", m.Name(), errInvalid, "negative offset")
 	}
-	if err := m.incref(""); err != nil {
+	if err := m.incref("pread"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n := 0
+	var err error
 	for n < len(p) {
-		k, err := sysPread(m.fd, p[n:], off+int64(n))
-		if err != nil {
-			return n, opError("pread", m.name, err, "")
+		k, e := sysPread(m.fd, p[n:], off+int64(n))
+		if e != nil {
+			err = opError("pread", m.name, e, "")
+			break
 		}
 		if k == 0 {
-			return n, io.EOF
+			err = io.EOF
+			break
 		}
 		n += k
 	}
-	return n, nil
+	m.decref()
+	return n, err
 }
 
 // Write writes p at the file offset with write(2), growing the file as
-// needed. Errors: EPERM once SealWrite or SealFutureWrite is set (or
-// SealGrow, for a write past the end).
+// needed. Errors: ErrClosed; EPERM once SealWrite or SealFutureWrite is set
+// (or SealGrow, for a write past the end); EINVAL on Linux for a huge-page
+// file, which write(2) cannot write (hugetlbfs has no write): Map it.
 func (m *MemFile) Write(p []byte) (int, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("write"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n := 0
+	var err error
 	for n < len(p) {
-		k, err := sysWrite(m.fd, p[n:])
-		if err != nil {
-			return n, opError("write", m.name, err, writeHint(err))
+		k, e := sysWrite(m.fd, p[n:])
+		if e != nil {
+			err = opError("write", m.name, e, writeHint(e))
+			break
 		}
 		if k == 0 {
-			return n, opError("write", m.name, io.ErrShortWrite, "")
+			err = opError("write", m.name, io.ErrShortWrite, "")
+			break
 		}
 		n += k
 	}
-	return n, nil
+	m.decref() // nothing above can panic, so no defer (smaller code)
+	return n, err
 }
 
 // WriteAt writes p at offset off with pwrite(2), without moving the file
 // offset. Errors: as for Write; EINVAL for a negative off.
 func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, opError("pwrite", m.name, errInvalid, "negative offset")
+		return 0, opError("pwrite", m.Name(), errInvalid, "negative offset")
 	}
-	if err := m.incref(""); err != nil {
+	if err := m.incref("pwrite"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	n := 0
+	var err error
 	for n < len(p) {
-		k, err := sysPwrite(m.fd, p[n:], off+int64(n))
-		if err != nil {
-			return n, opError("pwrite", m.name, err, writeHint(err))
+		k, e := sysPwrite(m.fd, p[n:], off+int64(n))
+		if e != nil {
+			err = opError("pwrite", m.name, e, writeHint(e))
+			break
 		}
 		if k == 0 {
-			return n, opError("pwrite", m.name, io.ErrShortWrite, "")
+			err = opError("pwrite", m.name, io.ErrShortWrite, "")
+			break
 		}
 		n += k
 	}
-	return n, nil
+	m.decref()
+	return n, err
 }
 
 // Seek sets the file offset with lseek(2) (_llseek on 32-bit Linux) and
-// returns the new offset. Errors: EINVAL for a negative result or a bad
-// whence.
+// returns the new offset. Errors: ErrClosed; EINVAL for a negative result or
+// a bad whence.
 func (m *MemFile) Seek(offset int64, whence int) (int64, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("lseek"); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	off, err := sysSeek(m.fd, offset, whence)
+	m.decref()
 	if err != nil {
 		return 0, opError("lseek", m.name, err, "")
 	}
@@ -234,11 +319,11 @@ func (m *MemFile) Seek(offset int64, whence int) (int64, error) {
 // Size returns the file's size in bytes, from fstat(2) (statx(2) on
 // loong64 and mips64). Errors: ErrClosed.
 func (m *MemFile) Size() (int64, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref(fstatOp); err != nil {
 		return 0, err
 	}
-	defer m.decref()
 	st, err := sysFstat(m.fd)
+	m.decref()
 	size := st.size
 	if err != nil {
 		return 0, opError(fstatOp, m.name, err, "")
@@ -248,26 +333,31 @@ func (m *MemFile) Size() (int64, error) {
 
 // Truncate sets the file's size with ftruncate(2) (ftruncate64 on 32-bit
 // Linux); new bytes read as zero and take no memory until written. It does
-// not move the file offset. Errors: EINVAL for a negative size; EPERM when
-// SealShrink or SealGrow forbids the change; EFBIG above the kernel's limit.
+// not move the file offset. Errors: ErrClosed; EINVAL for a negative size;
+// EPERM when SealShrink or SealGrow forbids the change; EFBIG above the
+// kernel's limit.
 func (m *MemFile) Truncate(size int64) error {
 	if size < 0 {
-		return opError("ftruncate", m.name, errInvalid, "negative size")
+		return opError("ftruncate", m.Name(), errInvalid, "negative size")
 	}
-	if err := m.incref(""); err != nil {
+	if err := m.incref("ftruncate"); err != nil {
 		return err
 	}
-	defer m.decref()
-	if err := sysFtruncate(m.fd, size); err != nil {
+	err := sysFtruncate(m.fd, size)
+	m.decref()
+	if err != nil {
 		return opError("ftruncate", m.name, err, truncateHint(err))
 	}
 	return nil
 }
 
-// writeHint explains EPERM from a write.
+// writeHint explains EPERM and EINVAL from a write.
 func writeHint(err error) string {
-	if err == errPermission {
+	switch err {
+	case errPermission:
 		return "the file is sealed against writing or growing"
+	case errInvalid:
+		return "a huge-page file cannot be written with write(2) on Linux: Truncate it to a multiple of the page size and copy into a mapping from Map"
 	}
 	return ""
 }

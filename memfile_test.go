@@ -150,29 +150,36 @@ func TestCloseReleaseAndUseAfterClose(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if err := m.Close(); err != memfile.ErrClosed {
-		t.Fatalf("second Close = %v, want ErrClosed", err)
-	}
+	wantClosed(t, "second Close", m.Close(), "close")
 	if m.Fd() != ^uintptr(0) {
 		t.Errorf("Fd after Close = %d", m.Fd())
 	}
-	calls := map[string]error{}
-	_, calls["Read"] = m.Read(make([]byte, 1))
-	_, calls["Write"] = m.Write([]byte{1})
-	_, calls["ReadAt"] = m.ReadAt(make([]byte, 1), 0)
-	_, calls["WriteAt"] = m.WriteAt([]byte{1}, 0)
-	_, calls["Seek"] = m.Seek(0, 0)
-	_, calls["Size"] = m.Size()
-	calls["Truncate"] = m.Truncate(1)
-	_, calls["Seals"] = m.Seals()
-	calls["AddSeals"] = m.AddSeals(memfile.SealGrow)
-	_, calls["Dup"] = m.Dup()
-	_, calls["Map"] = m.Map(0, 1, memfile.MapReadOnly)
-	_, calls["Release"] = m.Release()
-	for name, err := range calls {
-		if err != memfile.ErrClosed {
-			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
-		}
+	type call struct {
+		err error
+		op  string // the Op the error must name; "" for any; "-": not checked (Map is mapping code's)
+	}
+	calls := map[string]*call{}
+	for _, c := range []struct{ name, op string }{
+		{"Read", "read"}, {"Write", "write"}, {"ReadAt", "pread"}, {"WriteAt", "pwrite"},
+		{"Seek", "lseek"}, {"Size", ""}, {"Truncate", "ftruncate"}, {"Seals", "fcntl(F_GET_SEALS)"},
+		{"AddSeals", "fcntl(F_ADD_SEALS)"}, {"Dup", "fcntl(F_DUPFD_CLOEXEC)"}, {"Map", "-"}, {"Release", "release"},
+	} {
+		calls[c.name] = &call{op: c.op}
+	}
+	_, calls["Read"].err = m.Read(make([]byte, 1))
+	_, calls["Write"].err = m.Write([]byte{1})
+	_, calls["ReadAt"].err = m.ReadAt(make([]byte, 1), 0)
+	_, calls["WriteAt"].err = m.WriteAt([]byte{1}, 0)
+	_, calls["Seek"].err = m.Seek(0, 0)
+	_, calls["Size"].err = m.Size()
+	calls["Truncate"].err = m.Truncate(1)
+	_, calls["Seals"].err = m.Seals()
+	calls["AddSeals"].err = m.AddSeals(memfile.SealGrow)
+	_, calls["Dup"].err = m.Dup()
+	_, calls["Map"].err = m.Map(0, 1, memfile.MapReadOnly)
+	_, calls["Release"].err = m.Release()
+	for name, c := range calls {
+		wantClosed(t, name+" after Close", c.err, c.op)
 	}
 
 	m2, err := memfile.Create("released", memfile.Options{})
@@ -184,9 +191,8 @@ func TestCloseReleaseAndUseAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if _, err := m2.Size(); err != memfile.ErrClosed {
-		t.Errorf("Size after Release = %v, want ErrClosed", err)
-	}
+	_, err = m2.Size()
+	wantClosed(t, "Size after Release", err, "")
 	f := os.NewFile(fd, "released")
 	got, err := io.ReadAll(f)
 	f.Close()
@@ -351,7 +357,7 @@ func TestConcurrentReadWriteClose(t *testing.T) {
 					case 3:
 						_, err = m.Size()
 					}
-					if err == memfile.ErrClosed {
+					if errors.Is(err, memfile.ErrClosed) {
 						return
 					}
 					if err != nil {

@@ -94,7 +94,7 @@ func TestReopenReadOnly(t *testing.T) {
 	}
 	m.Close()
 	ro2, err := m.ReopenReadOnly()
-	if err != memfile.ErrClosed || ro2 != nil {
+	if !errors.Is(err, memfile.ErrClosed) || ro2 != nil {
 		t.Fatalf("ReopenReadOnly on a closed file: %v", err)
 	}
 }

@@ -26,7 +26,10 @@ const (
 	// Linux 5.1+; not on FreeBSD).
 	SealFutureWrite
 	// SealExec prevents changing the file's execute permission bits
-	// (F_SEAL_EXEC, Linux 6.3+; not on FreeBSD).
+	// (F_SEAL_EXEC, Linux 6.3+; not on FreeBSD). Added to a file that has
+	// execute bits (Executable), it also adds SealShrink, SealGrow,
+	// SealWrite and SealFutureWrite: the kernel makes an executable file
+	// immutable when it fixes its mode.
 	SealExec
 )
 
@@ -77,10 +80,13 @@ func (s Seals) String() string {
 // 3.17+, FreeBSD 13+). A file created without AllowSealing reports SealSeal.
 // Errors: ErrClosed; EINVAL if the kernel does not support sealing.
 func (m *MemFile) Seals() (Seals, error) {
-	if err := m.incref(""); err != nil {
+	if err := m.incref("fcntl(F_GET_SEALS)"); err != nil {
 		return 0, err
 	}
 	r, e := fcntlErrno(m.fd, fcntlGetSeals, 0) // inlined; cannot panic, so no defer
+	if e != 0 {
+		r, e = fcntlAgain(m.fd, fcntlGetSeals, 0, e)
+	}
 	m.decref()
 	if e != 0 {
 		return 0, opError("fcntl(F_GET_SEALS)", m.name, e, "")
@@ -93,22 +99,27 @@ func (m *MemFile) Seals() (Seals, error) {
 //
 // Errors: ErrClosed; EPERM if the file has SealSeal (it was created without
 // AllowSealing, or sealed against further seals) or the descriptor is not
-// open for writing; EBUSY if seals includes SealWrite (or SealExec on a file
-// with execute bits) while a shared mapping of the file exists — unmap it
+// open for writing; EBUSY if seals includes SealWrite while a shared mapping
+// of the file exists, or SealExec on a file with execute bits (which also
+// adds the write seals) while a shared writable mapping exists — unmap it
 // first; EINVAL for bits this package does not know; an error matching
 // ErrNotSupported for SealFutureWrite or SealExec where the platform or kernel
 // lacks them (FreeBSD; Linux before 5.1 or 6.3).
 func (m *MemFile) AddSeals(seals Seals) error {
+	const op = "fcntl(F_ADD_SEALS)"
 	if seals&^SealAll != 0 {
-		return opError("fcntl(F_ADD_SEALS)", m.name, errInvalid, "unknown seal bits "+strconv.FormatUint(uint64(seals&^SealAll), 16))
+		return opError(op, m.Name(), errInvalid, "unknown seal bits "+strconv.FormatUint(uint64(seals&^SealAll), 16))
 	}
 	if lacking := seals &^ platformSeals; lacking != 0 {
-		return unsupportedError("fcntl(F_ADD_SEALS)", m.name, errNotSupportedErrno, "this platform has no "+lacking.String()+" seal")
+		return unsupportedError(op, m.Name(), errNotSupportedErrno, "this platform has no "+lacking.String()+" seal")
 	}
-	if err := m.incref(""); err != nil {
+	if err := m.incref(op); err != nil {
 		return err
 	}
 	_, e := fcntlErrno(m.fd, fcntlAddSeals, sealsToOS(seals)) // inlined; cannot panic, so no defer
+	if e != 0 {
+		_, e = fcntlAgain(m.fd, fcntlAddSeals, sealsToOS(seals), e)
+	}
 	m.decref()
 	if e != 0 {
 		return sealError(m.name, seals, e)

@@ -333,7 +333,7 @@ func TestSendFilesErrors(t *testing.T) {
 	if _, err := memfile.UnixRights(); !isErrno(err, syscall.EINVAL) {
 		t.Errorf("UnixRights(): %v, want EINVAL", err)
 	}
-	// The same file twice in one message is allowed, and the read locks are
+	// The same file twice in one message is allowed, and both references are
 	// released: Close afterwards must not block.
 	if err := memfile.SendFiles(a, []byte("x"), m, m); err != nil {
 		t.Fatalf("SendFiles(m, m): %v", err)

@@ -14,12 +14,8 @@ const fstatOp = "fstat"
 // ABIs. Unlike statx it exists on every kernel and is on Android's seccomp
 // allowlist.
 func sysFstat(fd int) (fileStat, error) {
-	if e := inject(sysFstatNr); e != 0 {
-		return fileStat{}, e
-	}
 	var st syscall.Stat_t
-	_, _, e := syscall.Syscall(sysFstatNr, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
-	if e != 0 {
+	if _, e := ptrSyscallRetry(sysFstatNr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
 		return fileStat{}, e
 	}
 	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil

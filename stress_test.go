@@ -222,7 +222,7 @@ func stressSharedClose(t *testing.T, w, iter int) (reads, closedSeen int64, ok b
 					}
 					n = copy(buf, p)
 				}
-				if err == memfile.ErrClosed {
+				if errors.Is(err, memfile.ErrClosed) {
 					atomic.AddInt64(&closedSeen, 1)
 					return
 				}
@@ -246,7 +246,7 @@ func stressSharedClose(t *testing.T, w, iter int) (reads, closedSeen int64, ok b
 		t.Errorf("worker %d: Close under readers: %v", w, cerr)
 		return reads, closedSeen, false
 	}
-	if err := m.Close(); err != memfile.ErrClosed {
+	if err := m.Close(); !errors.Is(err, memfile.ErrClosed) {
 		t.Errorf("worker %d: second Close = %v, want ErrClosed", w, err)
 	}
 	return reads, closedSeen, failed == 0

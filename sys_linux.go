@@ -30,19 +30,21 @@ func sealsFromOS(r uintptr) Seals { return Seals(r) }
 // (kernels before 6.3), so later calls skip the failing attempt.
 var execFlagsRejected int32
 
+// memfdCreate and sysFchmod are retried on EINTR (see sys_unix.go).
 func memfdCreate(name *byte, flags uintptr) (int, syscall.Errno) {
-	if e := inject(_SYS_MEMFD_CREATE); e != 0 {
-		return -1, e
+	for {
+		r, e := ^uintptr(0), inject(_SYS_MEMFD_CREATE)
+		if e == 0 {
+			r, _, e = syscall.Syscall(_SYS_MEMFD_CREATE, uintptr(unsafe.Pointer(name)), flags, 0)
+		}
+		if e != syscall.EINTR {
+			return int(r), e
+		}
 	}
-	r, _, e := syscall.Syscall(_SYS_MEMFD_CREATE, uintptr(unsafe.Pointer(name)), flags, 0)
-	return int(r), e
 }
 
 func sysFchmod(fd int, mode uintptr) syscall.Errno {
-	if e := inject(_SYS_FCHMOD); e != 0 {
-		return e
-	}
-	_, _, e := syscall.Syscall(_SYS_FCHMOD, uintptr(fd), mode, 0)
+	_, e := syscallRetry(_SYS_FCHMOD, uintptr(fd), mode, 0)
 	return e
 }
 
@@ -131,9 +133,14 @@ func createError(name string, o *Options, e syscall.Errno) error {
 			return opError("memfd_create", name, e, "vm.memfd_noexec=2 forbids executable memory files; use NoExec")
 		}
 		return opError("memfd_create", name, e, permissionHint)
-	case syscall.EINVAL:
+	case syscall.EINVAL, syscall.ENODEV:
 		if o.HugePages != NoHugePages {
-			return opError("memfd_create", name, e, "the kernel has no "+o.HugePages.String()+" huge pages (or is older than 4.14, or older than 4.16 for sealable huge-page files)")
+			// ENODEV: hugetlb_file_setup found no such page size.
+			hint := "this machine has no " + o.HugePages.String() + " huge pages; /sys/kernel/mm/hugepages lists the sizes it has"
+			if e == syscall.EINVAL {
+				hint = "the kernel is older than 4.14 (huge-page memory files) or 4.16 (sealable ones), or " + hint
+			}
+			return opError("memfd_create", name, e, hint)
 		}
 		return opError("memfd_create", name, e, "")
 	case syscall.EMFILE, syscall.ENFILE:
@@ -155,6 +162,9 @@ func sealError(name string, s Seals, err error) error {
 		}
 		return opError(op, name, err, "")
 	case syscall.EBUSY:
+		if s&(SealWrite|SealFutureWrite) == 0 && s&SealExec != 0 {
+			return opError(op, name, err, "the file has execute bits, so the kernel adds the write seals with the exec seal, and a shared writable mapping of the file still exists: unmap it first, or create the file NoExec")
+		}
 		return opError(op, name, err, "a shared mapping of the file still exists: unmap every shared mapping before adding the write seal (the kernel also answers EBUSY while it briefly holds an extra reference to a page; adding a seal again is harmless)")
 	case syscall.EPERM:
 		return opError(op, name, err, "the file is sealed against new seals (created without AllowSealing, or SealSeal added), or the descriptor is read-only")

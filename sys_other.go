@@ -16,6 +16,7 @@ var (
 	errPermission        = errors.New("permission denied")
 	errBadFd             = errors.New("bad file descriptor")
 	errNotSupportedErrno = ErrNotSupported
+	errBusy              = errors.New("device or resource busy")
 )
 
 const (
@@ -48,6 +49,8 @@ func sealError(name string, _ Seals, err error) error {
 	return opError("fcntl(F_ADD_SEALS)", name, err, "")
 }
 func fileKind(uint32) string { return "file" }
+
+func fcntlAgain(_ int, _, _ uintptr, e errnoStub) (int, errnoStub) { return 0, e }
 
 // Map is not available: no MemFile can be created on this system.
 func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) {

@@ -21,6 +21,7 @@ var (
 	errNotSupportedErrno error = syscall.ENOSYS
 	errAccess            error = syscall.EACCES
 	errNoMemory          error = syscall.ENOMEM
+	errBusy              error = syscall.EBUSY
 )
 
 const (
@@ -52,16 +53,23 @@ func sysClose(fd int) error {
 	return errnoErr(e)
 }
 
+// Every call but close is retried on EINTR, as the standard library does
+// (internal/poll's ignoringEINTR and ignoringEINTRIO): a signal that arrives
+// during a call the kernel does not restart must not become an error. close
+// is never retried: on Linux the descriptor is gone even when close reports
+// EINTR, and its number may already belong to another file.
+
 func sysFcntl(fd int, cmd, arg uintptr) (int, error) {
-	r, e := fcntlErrno(fd, cmd, arg)
+	r, e := fcntlAgain(fd, cmd, arg, syscall.EINTR) // makes the first call too
 	return r, errnoErr(e)
 }
 
-// fcntlErrno is sysFcntl with the bare errno. Unlike sysFcntl it is small
-// enough to be inlined (under `if injecting` the injection guard costs no
-// inlining budget), so Seals and AddSeals, whose system call is cheap, make
-// it from their own frame: one call level less measured ~9 ns of a ~200 ns
-// call on an AMD EPYC VM whose kernel mitigates SRSO (BenchmarkSeals).
+// fcntlErrno is one fcntl call with the bare errno, not retried. Unlike
+// sysFcntl it is small enough to be inlined (under `if injecting` the
+// injection guard costs no inlining budget), so Seals and AddSeals, whose
+// system call is cheap, make it from their own frame: one call level less
+// measured ~9 ns of a ~200 ns call on an AMD EPYC VM whose kernel mitigates
+// SRSO (BenchmarkSeals). On an error they call fcntlAgain.
 func fcntlErrno(fd int, cmd, arg uintptr) (int, syscall.Errno) {
 	if injecting {
 		if e := inject(_SYS_FCNTL); e != 0 {
@@ -70,6 +78,16 @@ func fcntlErrno(fd int, cmd, arg uintptr) (int, syscall.Errno) {
 	}
 	r, _, e := syscall.Syscall(_SYS_FCNTL, uintptr(fd), cmd, arg)
 	return int(r), e
+}
+
+// fcntlAgain takes the errno e of a failed fcntlErrno and, while it is EINTR,
+// makes the call again; it returns the first answer that is not EINTR.
+func fcntlAgain(fd int, cmd, arg uintptr, e syscall.Errno) (int, syscall.Errno) {
+	r := -1
+	for e == syscall.EINTR {
+		r, e = fcntlErrno(fd, cmd, arg)
+	}
+	return r, e
 }
 
 // bufPtr returns a pointer to p's first byte, or to a static byte for an
@@ -83,46 +101,119 @@ func bufPtr(p []byte) unsafe.Pointer {
 
 var zeroByte byte
 
-func sysRead(fd int, p []byte) (int, error) {
-	if e := inject(_SYS_READ); e != 0 {
-		return 0, e
+// syscallRetry makes the system call nr, whose arguments are all integers,
+// until it is not interrupted; an errno injected by a test counts as the
+// call's answer.
+func syscallRetry(nr, a1, a2, a3 uintptr) (uintptr, syscall.Errno) {
+	for {
+		r, e := ^uintptr(0), inject(nr)
+		if e == 0 {
+			r, _, e = syscall.Syscall(nr, a1, a2, a3)
+		}
+		if e != syscall.EINTR {
+			return r, e
+		}
 	}
-	r, _, e := syscall.Syscall(_SYS_READ, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)))
+}
+
+// syscall6Retry is syscallRetry for six integer arguments.
+func syscall6Retry(nr, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, syscall.Errno) {
+	for {
+		r, e := ^uintptr(0), inject(nr)
+		if e == 0 {
+			r, _, e = syscall.Syscall6(nr, a1, a2, a3, a4, a5, a6)
+		}
+		if e != syscall.EINTR {
+			return r, e
+		}
+	}
+}
+
+// ptrSyscallRetry is syscallRetry for a call whose second argument is a
+// pointer. It travels as an unsafe.Pointer and becomes a uintptr only in
+// the syscall.Syscall call expression: a uintptr passed through a Go
+// function is not a reference, so the memory could move (a stack that
+// grows) or be freed before the kernel writes to it.
+func ptrSyscallRetry(nr, a1 uintptr, p unsafe.Pointer, a3 uintptr) (uintptr, syscall.Errno) {
+	for {
+		r, e := ^uintptr(0), inject(nr)
+		if e == 0 {
+			r, _, e = syscall.Syscall(nr, a1, uintptr(p), a3)
+		}
+		if e != syscall.EINTR {
+			return r, e
+		}
+	}
+}
+
+// ptrSyscall6Retry is ptrSyscallRetry for six arguments.
+func ptrSyscall6Retry(nr, a1 uintptr, p unsafe.Pointer, a3, a4, a5, a6 uintptr) (uintptr, syscall.Errno) {
+	for {
+		r, e := ^uintptr(0), inject(nr)
+		if e == 0 {
+			r, _, e = syscall.Syscall6(nr, a1, uintptr(p), a3, a4, a5, a6)
+		}
+		if e != syscall.EINTR {
+			return r, e
+		}
+	}
+}
+
+// sysRead, sysWrite, sysPread and sysPwrite make their system call directly
+// and take the retry loop only on EINTR, so that the common path has no call
+// level more than it needs (each costs several ns on kernels that mitigate
+// SRSO; see fcntlErrno). With the injection seam built in, every call goes
+// through the loop, which consults it.
+
+func sysRead(fd int, p []byte) (int, error) {
+	if !injecting {
+		r, _, e := syscall.Syscall(_SYS_READ, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)))
+		if e != syscall.EINTR {
+			return int(r), errnoErr(e)
+		}
+	}
+	r, e := ptrSyscallRetry(_SYS_READ, uintptr(fd), bufPtr(p), uintptr(len(p)))
 	return int(r), errnoErr(e)
 }
 
 func sysWrite(fd int, p []byte) (int, error) {
-	if e := inject(_SYS_WRITE); e != 0 {
-		return 0, e
+	if !injecting {
+		r, _, e := syscall.Syscall(_SYS_WRITE, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)))
+		if e != syscall.EINTR {
+			return int(r), errnoErr(e)
+		}
 	}
-	r, _, e := syscall.Syscall(_SYS_WRITE, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)))
+	r, e := ptrSyscallRetry(_SYS_WRITE, uintptr(fd), bufPtr(p), uintptr(len(p)))
 	return int(r), errnoErr(e)
 }
 
 func sysPread(fd int, p []byte, off int64) (int, error) {
-	if e := inject(sysPreadNr); e != 0 {
-		return 0, e
-	}
 	a, b, c := offArgs(off)
-	r, _, e := syscall.Syscall6(sysPreadNr, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), a, b, c)
+	if !injecting {
+		r, _, e := syscall.Syscall6(sysPreadNr, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), a, b, c)
+		if e != syscall.EINTR {
+			return int(r), errnoErr(e)
+		}
+	}
+	r, e := ptrSyscall6Retry(sysPreadNr, uintptr(fd), bufPtr(p), uintptr(len(p)), a, b, c)
 	return int(r), errnoErr(e)
 }
 
 func sysPwrite(fd int, p []byte, off int64) (int, error) {
-	if e := inject(sysPwriteNr); e != 0 {
-		return 0, e
-	}
 	a, b, c := offArgs(off)
-	r, _, e := syscall.Syscall6(sysPwriteNr, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), a, b, c)
+	if !injecting {
+		r, _, e := syscall.Syscall6(sysPwriteNr, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), a, b, c)
+		if e != syscall.EINTR {
+			return int(r), errnoErr(e)
+		}
+	}
+	r, e := ptrSyscall6Retry(sysPwriteNr, uintptr(fd), bufPtr(p), uintptr(len(p)), a, b, c)
 	return int(r), errnoErr(e)
 }
 
 func sysFtruncate(fd int, size int64) error {
-	if e := inject(sysFtruncateNr); e != 0 {
-		return e
-	}
 	a, b, c := offArgs(size)
-	_, _, e := syscall.Syscall6(sysFtruncateNr, uintptr(fd), a, b, c, 0, 0)
+	_, e := syscall6Retry(sysFtruncateNr, uintptr(fd), a, b, c, 0, 0)
 	return errnoErr(e)
 }
 

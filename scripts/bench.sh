@@ -13,7 +13,12 @@
 #   BENCH      -bench regexp (default "."; e.g. BENCH='Seals|FromFd')
 #   BENCHTIME  -benchtime per benchmark and run (default 1s)
 #   PAIRED     rounds of TestPairedOverhead, the interleaved measurement of
-#              the same pairs (default 400; 0: skip it)
+#              the same pairs, and of bench/xsys's TestInterleaved (default
+#              400; 0: skip them)
+#   XSYS       1 (default): also run bench/xsys, the module that makes the
+#              same calls through golang.org/x/sys/unix (it needs x/sys at the
+#              version in bench/xsys/go.sum: from the module cache, or
+#              downloaded once through GOPROXY); 0: skip it
 #   OUT        file that keeps the raw `go test` output (default: a temporary file, removed)
 #   GO         go command (default: go)
 #   RESERVE_HUGEPAGES  if set (e.g. 160) and running as root, reserve that many
@@ -29,7 +34,12 @@
 #      allocs/op of each, and the ratio TestPairedOverhead measures by
 #      alternating short batches of both (less sensitive to other load);
 #   2. the handoff to a child process, memfd against pipe (handoff_bench_test.go);
-#   3. 256 MiB mapped and touched with 2 MiB huge pages against regular pages.
+#   3. 256 MiB mapped and touched with 2 MiB huge pages against regular pages;
+#   4. (bench/xsys) each hot path through memfile, through golang.org/x/sys/unix
+#      and through syscall.Syscall, making the same system calls: median ns/op,
+#      the median per-run ratios memfile/x-sys and memfile/syscall, the
+#      target for memfile/x-sys (issue 9), and the same ratio from
+#      interleaved batches (TestInterleaved), with its quartiles.
 # Needs only sh and awk besides Go (no benchstat). On a noisy machine use
 # RUNS>=5: a median ignores a minority of disturbed runs.
 
@@ -40,6 +50,7 @@ RUNS=${RUNS:-6}
 BENCH=${BENCH:-.}
 BENCHTIME=${BENCHTIME:-1s}
 PAIRED=${PAIRED:-400}
+XSYS=${XSYS:-1}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 
@@ -126,6 +137,16 @@ table() {
 		leaf = name; sub(/^.*\//, "", leaf)
 		if (!(g in seen)) { seen[g] = 1; groups[++ngroups] = g }
 	}
+	# bench/xsys TestInterleaved: "interleaved NAME memfile=NS xsys=NS syscall=NS m/x=R q1x=R q3x=R m/s=R ..."
+	/ interleaved [A-Za-z0-9]+ memfile=/ {
+		for (i = 1; i <= NF; i++) if ($i == "interleaved") break
+		pn = "X." $(i+1)
+		for (j = i + 2; j <= NF; j++) {
+			split($j, kv, "=")
+			xv[pn, kv[1]] = kv[2]
+		}
+		next
+	}
 	# TestPairedOverhead: "paired NAME memfile=NS syscall=NS ratio=R q1=R q3=R rounds=N"
 	/ paired [A-Za-z0-9]+ memfile=/ {
 		for (i = 1; i <= NF; i++) if ($i == "paired") break
@@ -145,6 +166,7 @@ table() {
 		printf "|%s|%s|%s|%s|%s|%s|\n", "--------------------------", "-------------:", "-------------:", "-------:", "---------------", "------------------------"
 		for (i = 1; i <= ngroups; i++) {
 			g = groups[i]
+			if (g ~ /^X\./) continue
 			if (!((g "/memfile") in cnt) && !((g "/syscall") in cnt)) continue
 			a = med(g "/memfile"); b = med(g "/syscall")
 			am = ((g "/memfile") in allocs) ? allocs[g "/memfile"] : "-"
@@ -180,11 +202,28 @@ table() {
 			printf "| %-24s | %12s | %12s | %6s |\n", g, fmt(a), fmt(b), pratio(g "/regular", g "/huge")
 			if (a < 0) printf "(%s/huge skipped: needs 128 free 2 MiB huge pages; see RESERVE_HUGEPAGES)\n", g
 		}
+		hdr = 0
+		for (i = 1; i <= ngroups; i++) {
+			g = groups[i]
+			if (g !~ /^X\./ || !((g "/xsys") in cnt)) continue
+			if (!hdr++) {
+				printf "\n4. memfile vs golang.org/x/sys/unix vs syscall.Syscall, the same system calls (bench/xsys; median ns/op of %d runs;\n   m/x, m/s: median of the per-run ratios memfile/x-sys and memfile/syscall)\n\n", runs
+				printf "| %-12s | %10s | %10s | %10s | %6s | %6s | %6s | %-13s | %-22s |\n", "benchmark", "memfile", "x/sys", "syscall", "m/x", "target", "m/s", "allocs m/x/s", "interleaved m/x (q1-q3)"
+				printf "|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "--------------", "-----------:", "-----------:", "-----------:", "-------:", "-------:", "-------:", "---------------", "------------------------"
+			}
+			n = substr(g, 3)
+			tg = (n ~ /^(Seals|AddSeals|ReadAt4K|Write4K)$/) ? "1.03" : (n ~ /^(CreateClose|MapUnmap1M)$/) ? "1.05" : (n == "FromFd") ? "1.10" : "-"
+			il = "-"
+			if ((g, "m/x") in xv) il = xv[g, "m/x"] " (" xv[g, "q1x"] "-" xv[g, "q3x"] ")"
+			printf "| %-12s | %10s | %10s | %10s | %6s | %6s | %6s | %-13s | %-22s |\n", n, fmt(med(g "/memfile")), fmt(med(g "/xsys")), fmt(med(g "/syscall")),
+				pratio(g "/memfile", g "/xsys"), tg, pratio(g "/memfile", g "/syscall"),
+				allocs[g "/memfile"] "/" allocs[g "/xsys"] "/" allocs[g "/syscall"], il
+		}
 		# Anything else that ran, unpaired.
 		hdr = 0
 		for (i = 1; i <= nnames; i++) {
 			n = order[i]; leaf = n; sub(/^.*\//, "", leaf)
-			if (leaf ~ /^(memfile|syscall|memfd|pipe|huge|regular)$/) continue
+			if (leaf ~ /^(memfile|syscall|xsys|memfd|pipe|huge|regular)$/) continue
 			if (!hdr++) printf "\nother benchmarks (median of %d runs)\n\n", runs
 			printf "  %-40s %12s  %s allocs/op\n", n, fmt(med(n)), allocs[n]
 		}
@@ -210,6 +249,9 @@ if [ -n "${RESERVE_HUGEPAGES:-}" ]; then
 fi
 
 "$GO" test -c -o "$TMP/memfile.test" . || die "building the test binary failed"
+if [ "$XSYS" != 0 ]; then
+	(cd bench/xsys && "$GO" test -c -o "$TMP/xsys.test" .) || die "building bench/xsys failed (XSYS=0 skips it)"
+fi
 RAW=${OUT:-$TMP/bench.out}
 : >"$RAW"
 failed=0
@@ -224,6 +266,15 @@ while [ "$i" -le "$RUNS" ]; do
 		failed=1
 	}
 	cat "$TMP/run.out" >>"$RAW"
+	if [ "$XSYS" != 0 ]; then
+		"$TMP/xsys.test" -test.run '^$' -test.bench "$BENCH" -test.benchmem \
+			-test.benchtime "$BENCHTIME" -test.count 1 -test.timeout 30m >"$TMP/run.out" 2>&1 || {
+			echo "bench.sh: bench/xsys run $i failed (its other results are kept):" >&2
+			grep -E -A3 '^(--- FAIL|FAIL|panic)' "$TMP/run.out" >&2 || tail -20 "$TMP/run.out" >&2
+			failed=1
+		}
+		sed 's/^Benchmark/BenchmarkX./' "$TMP/run.out" >>"$RAW"
+	fi
 	i=$((i + 1))
 done
 if [ "$PAIRED" != 0 ]; then
@@ -235,6 +286,15 @@ if [ "$PAIRED" != 0 ]; then
 		failed=1
 	}
 	cat "$TMP/run.out" >>"$RAW"
+	if [ "$XSYS" != 0 ]; then
+		MEMFILE_BENCH_PAIRED=$PAIRED "$TMP/xsys.test" -test.run '^TestInterleaved$' -test.v \
+			-test.count 1 >"$TMP/run.out" 2>&1 || {
+			echo "bench.sh: bench/xsys TestInterleaved failed:" >&2
+			tail -20 "$TMP/run.out" >&2
+			failed=1
+		}
+		cat "$TMP/run.out" >>"$RAW"
+	fi
 fi
 machine
 table "$RAW"
