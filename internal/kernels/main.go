@@ -41,6 +41,7 @@
 //	-fetch           only fetch the kernels
 //	-list            print the matrix and exit
 //	-append s        extra kernel command line parameters (e.g. "loglevel=7 printk.time=1")
+//	-summary file    also write the closing kernel= lines to file (CI counts them)
 //	-v               stream every console to standard output
 //
 // Output: one line per kernel and target,
@@ -89,6 +90,7 @@ type options struct {
 	goCmd        string
 	qemuPrefix   string
 	appendArgs   string
+	summary      string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -111,6 +113,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.linker64, "android-linker", "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1", "aarch64 ELF loader used as Android's /system/bin/linker64")
 	fs.StringVar(&o.goCmd, "go", "go", "go command")
 	fs.StringVar(&o.appendArgs, "append", "", "extra kernel command line parameters (e.g. loglevel=7 to see the boot)")
+	fs.StringVar(&o.summary, "summary", "", "also write the closing kernel= lines to this file")
 	fs.StringVar(&o.qemuPrefix, "qemu-dir", "", "directory of the qemu-system binaries (default: PATH)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -184,20 +187,34 @@ func (r *runner) main(ks []kernel) int {
 	f := &fetcher{cache: r.o.cache, mirror: mirror, keyring: r.o.keyring, aptGet: "apt-get", aptCach: "apt-cache", refresh: r.o.refresh, log: r.logf}
 	images := map[string]*kernelImage{}
 	failed := false
+	// Each kernel has its own apt directory (suite, architecture), so the
+	// downloads can run side by side.
+	var fwg sync.WaitGroup
+	var fmu sync.Mutex
+	fsem := make(chan struct{}, 2)
 	for _, k := range ks {
-		img, err := f.fetch(k)
-		if err != nil {
-			r.logf("%s: FAIL fetching the kernel: %v", k.ID, err)
-			failed = true
-			continue
-		}
-		how := "downloaded"
-		if img.Cached {
-			how = "cached"
-		}
-		r.logf("%s: %s %s (%s, %.1fs): %s", k.ID, img.Package, img.Version, how, img.Fetch.Seconds(), img.Path)
-		images[k.ID] = img
+		fwg.Add(1)
+		go func(k kernel) {
+			defer fwg.Done()
+			fsem <- struct{}{}
+			defer func() { <-fsem }()
+			img, err := f.fetch(k)
+			fmu.Lock()
+			defer fmu.Unlock()
+			if err != nil {
+				r.logf("%s: FAIL fetching the kernel: %v", k.ID, err)
+				failed = true
+				return
+			}
+			how := "downloaded"
+			if img.Cached {
+				how = "cached"
+			}
+			r.logf("%s: %s %s (%s, %.1fs): %s", k.ID, img.Package, img.Version, how, img.Fetch.Seconds(), img.Path)
+			images[k.ID] = img
+		}(k)
 	}
+	fwg.Wait()
 	if r.o.fetchOnly {
 		if failed {
 			return 1
@@ -255,15 +272,22 @@ func (r *runner) main(ks []kernel) int {
 	}
 	wg.Wait()
 
-	fmt.Fprintf(r.stdout, "\n=== real kernels: summary (%.0fs)\n", time.Since(start).Seconds())
+	var sum strings.Builder
 	for _, k := range ks {
 		res := results[k.ID]
 		if res == nil {
-			fmt.Fprintf(r.stdout, "kernel=%s target=%s status=FAIL (kernel not fetched)\n", k.ID, strings.Join(k.Targets, ","))
+			fmt.Fprintf(&sum, "kernel=%s target=%s pass=0 fail=1 skip=0 status=FAIL (kernel not fetched)\n", k.ID, strings.Join(k.Targets, ","))
 			continue
 		}
-		res.print(r.stdout, true)
+		res.print(&sum, true)
 		if !res.ok() {
+			failed = true
+		}
+	}
+	fmt.Fprintf(r.stdout, "\n=== real kernels: summary (%.0fs)\n%s", time.Since(start).Seconds(), sum.String())
+	if r.o.summary != "" {
+		if err := os.WriteFile(r.o.summary, []byte(sum.String()), 0o644); err != nil {
+			r.logf("-summary: %v", err)
 			failed = true
 		}
 	}

@@ -51,7 +51,7 @@ var matrix = []kernel{
 		Console: "hvc0", Timeout: 1500, Note: "64 KiB pages"},
 	{ID: "s390x-6.1", Suite: "bookworm", DebArch: "s390x", Package: "linux-image-s390x",
 		Targets: []string{"linux/s390x"}, QEMU: "qemu-system-s390x",
-		Args:    []string{"-M", "s390-ccw-virtio", "-cpu", "max", "-m", "1024"},
+		Args:    []string{"-M", "s390-ccw-virtio", "-m", "1024"},
 		Console: "ttysclp0", Timeout: 1200, Note: "big-endian, old_mmap"},
 	{ID: "arm-6.1", Suite: "bookworm", DebArch: "armhf", Package: "linux-image-armmp",
 		Targets: []string{"linux/arm"}, QEMU: "qemu-system-arm",
