@@ -190,7 +190,10 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// qemuCommand is the qemu-system command line for k.
+// qemuCommand is the qemu-system command line for k. The kernel logs its
+// boot in full (the tail of a VM that hangs while booting says where);
+// vminit then lowers the console log level so that kernel messages do not
+// interleave with the tests' output.
 func (r *runner) qemuCommand(k kernel, image, initrd string) []string {
 	bin := k.QEMU
 	if r.o.qemuPrefix != "" {
@@ -200,7 +203,7 @@ func (r *runner) qemuCommand(k kernel, image, initrd string) []string {
 	args = append(args, k.Args...)
 	args = append(args, "-smp", "1", "-accel", "tcg", "-display", "none", "-monitor", "none", "-serial", "stdio",
 		"-no-reboot", "-net", "none", "-kernel", image, "-initrd", initrd,
-		"-append", strings.TrimSpace("console="+k.Console+" panic=-1 quiet "+r.o.appendArgs))
+		"-append", strings.TrimSpace("console="+k.Console+" panic=-1 "+r.o.appendArgs))
 	return args
 }
 
@@ -371,7 +374,7 @@ func parseGoTest(lines []string) goTestReport {
 	var rep goTestReport
 	out := map[string][]string{}
 	cur := ""
-	for _, line := range lines {
+	for i, line := range lines {
 		if m := startRE.FindStringSubmatch(line); m != nil {
 			cur = m[2]
 			continue
@@ -405,10 +408,17 @@ func parseGoTest(lines []string) goTestReport {
 		if m := behavRE.FindStringSubmatch(line); m != nil {
 			rep.behaviours = append(rep.behaviours, m[1])
 		}
-		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "FAIL") && !strings.HasPrefix(line, "FAIL:") {
-			if strings.HasPrefix(line, "panic: ") {
-				rep.failures = append(rep.failures, line)
+		if strings.HasPrefix(line, "panic: ") {
+			// A panic (a test timeout among them) ends the binary: keep
+			// what it says about the running tests and the first stacks.
+			end := i + 40
+			if end > len(lines) {
+				end = len(lines)
 			}
+			rep.failures = append(rep.failures, strings.Join(lines[i:end], "\n"))
+			break
+		}
+		if strings.HasPrefix(line, "FAIL") && !strings.HasPrefix(line, "FAIL:") {
 			continue
 		}
 		if cur != "" && strings.HasPrefix(line, " ") {

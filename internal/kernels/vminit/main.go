@@ -80,6 +80,11 @@ func run() int {
 			return 100
 		}
 	}
+	// From here on only errors reach the console, so that kernel
+	// messages do not break up the tests' output lines.
+	if err := os.WriteFile("/proc/sys/kernel/printk", []byte("4"), 0); err != nil {
+		logf("note: console log level: %v", err)
+	}
 	conf, err := readConf("/vm.conf")
 	if err != nil {
 		logf("error %v", err)
