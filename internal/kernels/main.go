@@ -1,7 +1,7 @@
 // Command kernels runs the package's test suite on real Linux kernels: for
 // each entry of its matrix (Debian's 5.10, 6.1 and 6.12 kernels for amd64,
-// 386, arm64 with 4 and 16 KiB pages, ppc64le with 64 KiB pages, s390x, arm,
-// mips64le, mipsle and riscv64, and the android/arm64 build on the arm64 6.1
+// 386, arm64 with 4 and 16 KiB pages, ppc64le with 64 KiB pages, s390x, arm (with
+// and without LPAE), mips64le, mipsle and riscv64, and the android/arm64 build on the arm64 6.1
 // kernel) it boots the kernel under qemu-system (TCG) with an initramfs it
 // writes itself, holding a small Go init (./vminit) and the static test
 // binaries, and reads the results from the serial console.
@@ -44,11 +44,14 @@
 //	-summary file    also write the closing kernel= lines to file (CI counts them)
 //	-v               stream every console to standard output
 //
-// Output: one line per kernel and target,
+// Output: one line per kernel and target as each VM ends, and again in the
+// closing summary (and in the -summary file),
 //
 //	kernel=ID target=GOOS/GOARCH release=R pagesize=P boot=Bs test=Ts pass=N fail=N skip=N status=ok|FAIL
 //
-// followed by its skipped tests and behaviours, and the failures. Exit
+// then per kernel the "behaviour:" lines its tests logged and its skipped
+// tests with their reasons, and last the output of every failed test (or
+// the console tail of a VM that failed as a whole). Exit
 // status 1 if any VM failed (a test failed, a binary exited non-zero, the VM
 // hung or never reached the end marker, or a download failed), 2 on a usage
 // error.
@@ -266,7 +269,7 @@ func (r *runner) main(ks []kernel) int {
 			results[k.ID] = res
 			rmu.Unlock()
 			r.mu.Lock()
-			res.print(r.stdout, false)
+			res.print(r.stdout)
 			r.mu.Unlock()
 		}(k)
 	}
@@ -279,7 +282,7 @@ func (r *runner) main(ks []kernel) int {
 			fmt.Fprintf(&sum, "kernel=%s target=%s pass=0 fail=1 skip=0 status=FAIL (kernel not fetched)\n", k.ID, strings.Join(k.Targets, ","))
 			continue
 		}
-		res.print(&sum, true)
+		res.print(&sum)
 		if !res.ok() {
 			failed = true
 		}
@@ -289,6 +292,13 @@ func (r *runner) main(ks []kernel) int {
 		if err := os.WriteFile(r.o.summary, []byte(sum.String()), 0o644); err != nil {
 			r.logf("-summary: %v", err)
 			failed = true
+		}
+	}
+	fmt.Fprintf(r.stdout, "\n=== real kernels: behaviours and skipped tests\n")
+	shown := map[string]string{}
+	for _, k := range ks {
+		if res := results[k.ID]; res != nil {
+			res.printDetails(r.stdout, shown)
 		}
 	}
 	for _, k := range ks {

@@ -80,7 +80,8 @@ func (v *vmResult) targetTotals() []runResult {
 	return out
 }
 
-func (v *vmResult) print(w io.Writer, brief bool) {
+// print writes one line per target.
+func (v *vmResult) print(w io.Writer) {
 	for _, t := range v.targetTotals() {
 		status := "ok"
 		if v.err != "" || !t.ended || t.status != 0 || t.report.fail > 0 || t.report.pass+t.report.skip == 0 {
@@ -89,19 +90,45 @@ func (v *vmResult) print(w io.Writer, brief bool) {
 		fmt.Fprintf(w, "kernel=%s target=%s release=%s pagesize=%s boot=%.1fs test=%.1fs pass=%d fail=%d skip=%d status=%s\n",
 			v.k.ID, t.target, orDash(v.release), orDash(v.pagesz), v.boot.Seconds(), t.seconds, t.report.pass, t.report.fail, t.report.skip, status)
 	}
-	if brief {
-		return
-	}
 	if v.err != "" {
 		fmt.Fprintf(w, "  %s: %s\n", v.k.ID, v.err)
 	}
+}
+
+// printDetails writes the behaviours the kernel tests logged and the
+// skipped tests with their reasons; a skip list that is the same as an
+// earlier kernel's (up to the GOARCH and release named in it) is not
+// repeated. shown maps a normalized skip list to the kernel that showed it.
+func (v *vmResult) printDetails(w io.Writer, shown map[string]string) {
 	for _, r := range v.runs {
-		for _, s := range r.report.skips {
-			fmt.Fprintf(w, "  %s %s skip: %s\n", v.k.ID, r.name, s)
-		}
 		for _, b := range r.report.behaviours {
 			fmt.Fprintf(w, "  %s %s behaviour: %s\n", v.k.ID, r.name, b)
 		}
+	}
+	var skips []string
+	for _, r := range v.runs {
+		for _, s := range r.report.skips {
+			skips = append(skips, r.name+" "+s)
+		}
+	}
+	if len(skips) == 0 {
+		return
+	}
+	key := strings.Join(skips, "\n")
+	for _, t := range v.k.Targets {
+		_, goarch := splitTarget(t)
+		key = strings.Replace(strings.Replace(key, t, "@T", -1), " "+goarch, " @A", -1)
+	}
+	if v.release != "" {
+		key = strings.Replace(key, v.release, "@R", -1)
+	}
+	if prev, ok := shown[key]; ok {
+		fmt.Fprintf(w, "  %s: %d skipped, the same as on %s\n", v.k.ID, len(skips), prev)
+		return
+	}
+	shown[key] = v.k.ID
+	for _, s := range skips {
+		fmt.Fprintf(w, "  %s %s\n", v.k.ID, strings.Replace(s, ": ", " skip: ", 1))
 	}
 }
 
