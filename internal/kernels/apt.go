@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,25 @@ type fetcher struct {
 	aptCach string // apt-cache command
 	refresh bool   // run apt-get update even when lists are cached
 	log     func(format string, args ...interface{})
+
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex // one per apt directory: kernels that share one fetch in turn
+}
+
+// lock serializes the fetches that use the apt directory dir.
+func (f *fetcher) lock(dir string) func() {
+	f.mu.Lock()
+	if f.locks == nil {
+		f.locks = map[string]*sync.Mutex{}
+	}
+	l := f.locks[dir]
+	if l == nil {
+		l = new(sync.Mutex)
+		f.locks[dir] = l
+	}
+	f.mu.Unlock()
+	l.Lock()
+	return l.Unlock
 }
 
 // kernelImage is an unpacked kernel.
@@ -134,6 +154,8 @@ func (f *fetcher) resolve(k kernel, dir string) (pkg, version string, err error)
 // cache if it is not there yet.
 func (f *fetcher) fetch(k kernel) (*kernelImage, error) {
 	t0 := time.Now()
+	unlock := f.lock(k.Suite + "_" + k.DebArch)
+	defer unlock()
 	dir, err := f.aptDir(k.Suite, k.DebArch)
 	if err != nil {
 		return nil, fmt.Errorf("%s: cache directory: %v", k.Package, err)

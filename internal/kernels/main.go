@@ -1,10 +1,10 @@
-// Command kernels runs the package's test suite on real Linux kernels: for
-// each entry of its matrix (Debian's 5.10, 6.1 and 6.12 kernels for amd64,
-// 386, arm64 with 4 and 16 KiB pages, ppc64le with 64 KiB pages, s390x, arm (with
-// and without LPAE), mips64le, mipsle and riscv64, and the android/arm64 build on the arm64 6.1
-// kernel) it boots the kernel under qemu-system (TCG) with an initramfs it
-// writes itself, holding a small Go init (./vminit) and the static test
-// binaries, and reads the results from the serial console.
+// Command kernels runs the package's test suite on real Linux kernels. For
+// each entry of its matrix (Debian's 5.10, 6.1 and 6.12 kernels for amd64;
+// 386; arm64 with 4 and 16 KiB pages; ppc64le with 64 KiB pages; s390x; arm
+// with and without LPAE; mips64le; mipsle; riscv64; and the android/arm64
+// build on the arm64 6.1 kernel) it boots the kernel under qemu-system (TCG)
+// with an initramfs it writes itself, holding a small Go init (./vminit) and
+// the static test binaries, and reads the results from the serial console.
 //
 // Usage:
 //
