@@ -100,9 +100,16 @@ func (f *fetcher) aptDir(suite, debArch string) (string, error) {
 	return dir, nil
 }
 
+// listsMaxAge is how long cached package lists are used before apt-get
+// update runs again (a kernel already in the cache is used all the same).
+const listsMaxAge = 7 * 24 * time.Hour
+
+// haveLists reports whether dir has package lists from an apt-get update
+// less than listsMaxAge ago (the "updated" stamp says when).
 func (f *fetcher) haveLists(dir string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, "state", "lists", "*_Packages*"))
-	return len(m) > 0
+	fi, err := os.Stat(filepath.Join(dir, "updated"))
+	return len(m) > 0 && err == nil && time.Since(fi.ModTime()) < listsMaxAge
 }
 
 func (f *fetcher) run(name string, args ...string) ([]byte, error) {
@@ -123,7 +130,7 @@ func (f *fetcher) update(k kernel, dir string) error {
 	if err != nil {
 		return fmt.Errorf("%s: apt-get update for %s/%s from %s failed (%v):\n%s", k.Package, k.Suite, k.DebArch, f.mirror, err, tail(out, 10))
 	}
-	return nil
+	return os.WriteFile(filepath.Join(dir, "updated"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
 }
 
 var dependsImage = regexp.MustCompile(`(?m)^(?:Pre-)?Depends:.*?\b(linux-image-[^ ,()|]+)(?: \(= ([^)]+)\))?`)

@@ -255,6 +255,7 @@ func TestFetchDownloadFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "state", "lists", "x_bookworm_main_binary-amd64_Packages.lz4"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "updated"), nil, 0o644)
 	_, err = f.fetch(testKernel)
 	if err == nil || !strings.Contains(err.Error(), "linux-image-6.1.0-50-amd64 6.1.176-1") || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("fetch with a failing download: %v, want an error naming the versioned package and apt's message", err)
