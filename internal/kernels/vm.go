@@ -162,7 +162,7 @@ func orDash(s string) string {
 	return s
 }
 
-// guestName is where a test binary lives in the guest.
+// guestDir is where a test binary and its testdata live in the guest.
 func guestDir(b testBinary) string {
 	goos, goarch := splitTarget(b.target)
 	return path.Join("/t", goos+"-"+goarch, b.rel)
