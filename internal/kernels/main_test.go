@@ -286,3 +286,78 @@ func TestDependsImage(t *testing.T) {
 		}
 	}
 }
+
+// fakeVM returns a runner whose qemu-system-fake is a shell script with the
+// given body, and a kernel entry that uses it.
+func fakeVM(t *testing.T, body string, timeout int, scale float64) (*runner, kernel) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "qemu-system-fake"), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	initBin := filepath.Join(dir, "init")
+	os.WriteFile(initBin, []byte("init"), 0o755)
+	r := &runner{
+		o:      options{qemuPrefix: dir, logdir: dir, timeoutScale: scale},
+		stdout: &bytes.Buffer{},
+		work:   dir,
+		inits:  map[string]string{"amd64": initBin},
+		bins:   map[string][]testBinary{},
+	}
+	k := kernel{ID: "fake-6.1", Targets: []string{"linux/amd64"}, QEMU: "qemu-system-fake", Console: "ttyS0", Timeout: timeout}
+	return r, k
+}
+
+func TestBootReportsFailedTest(t *testing.T) {
+	r, k := fakeVM(t, `cat <<'OUT'
+[    0.100000] Linux version 6.1.0-test
+memfile-vm: up release=6.1.0-test goarch=amd64 pagesize=4096 hugepages=none
+memfile-vm: run linux/amd64:.
+=== RUN   TestA
+--- PASS: TestA (0.00s)
+=== RUN   TestB
+    b_test.go:3: got 2, want 1
+--- FAIL: TestB (0.00s)
+FAIL
+memfile-vm: exit linux/amd64:. status=1 seconds=0.1
+memfile-vm: done status=1
+OUT`, 30, 1)
+	res := r.boot(k, &kernelImage{Path: "/dev/null"})
+	if res.err != "" || res.release != "6.1.0-test" || res.pagesz != "4096" {
+		t.Fatalf("err %q release %q pagesize %q", res.err, res.release, res.pagesz)
+	}
+	if res.ok() || len(res.runs) != 1 || res.runs[0].status != 1 || res.runs[0].report.pass != 1 || res.runs[0].report.fail != 1 {
+		t.Fatalf("ok %v runs %+v", res.ok(), res.runs)
+	}
+	var out bytes.Buffer
+	res.printFailure(&out)
+	if !strings.Contains(out.String(), "--- FAIL: TestB") || !strings.Contains(out.String(), "got 2, want 1") {
+		t.Errorf("failure report lacks the test's output:\n%s", out.String())
+	}
+	out.Reset()
+	res.print(&out)
+	if !strings.Contains(out.String(), "kernel=fake-6.1 target=linux/amd64 release=6.1.0-test pagesize=4096") || !strings.Contains(out.String(), "pass=1 fail=1 skip=0 status=FAIL") {
+		t.Errorf("summary line: %s", out.String())
+	}
+}
+
+func TestBootTimeoutShowsConsoleTail(t *testing.T) {
+	r, k := fakeVM(t, `echo "[    1.000000] stuck in a driver"; exec sleep 60`, 20, 0.05)
+	res := r.boot(k, &kernelImage{Path: "/dev/null"})
+	if !strings.Contains(res.err, "TIMEOUT") || res.ok() {
+		t.Fatalf("a hanging VM: err %q, ok %v", res.err, res.ok())
+	}
+	var out bytes.Buffer
+	res.printFailure(&out)
+	if !strings.Contains(out.String(), "stuck in a driver") {
+		t.Errorf("failure report lacks the console tail:\n%s", out.String())
+	}
+}
+
+func TestBootEndsWithoutMarker(t *testing.T) {
+	r, k := fakeVM(t, `echo "Kernel panic - not syncing: Attempted to kill init!"`, 30, 1)
+	res := r.boot(k, &kernelImage{Path: "/dev/null"})
+	if !strings.Contains(res.err, "before init started") || res.ok() {
+		t.Fatalf("a VM that panics: err %q, ok %v", res.err, res.ok())
+	}
+}

@@ -291,10 +291,15 @@ func (r *runner) boot(k kernel, img *kernelImage) *vmResult {
 	parsed := make(chan struct{})
 	go func() {
 		defer close(parsed)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := strings.TrimRight(sc.Text(), "\r")
+		// Read to the end whatever comes (a line of any length), so that
+		// qemu never blocks on its output.
+		br := bufio.NewReaderSize(pr, 64<<10)
+		for {
+			text, err := br.ReadString('\n')
+			if text == "" && err != nil {
+				break
+			}
+			line := strings.TrimRight(text, "\r\n")
 			fmt.Fprintln(logf, line)
 			if r.o.verbose {
 				r.mu.Lock()
