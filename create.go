@@ -28,6 +28,14 @@ type Options struct {
 	// cannot be written with Write or WriteAt on Linux (EINVAL: hugetlbfs
 	// has no write(2)): Truncate to a multiple of the page size, Map, and
 	// copy into the mapping.
+	//
+	// On FreeBSD only amd64 and arm64 have large pages (elsewhere
+	// ErrNotSupported); the size must be one hw.pagesizes lists (2 MiB, or
+	// 1 GiB where the CPU has it), and HugeDefault and other sizes give
+	// ErrNotSupported. No reserved pool is needed: contiguous wired pages
+	// are allocated as the file grows (ENOMEM when none is free). In
+	// Capsicum capability mode a huge-page Create fails with op
+	// sysctl(hw.pagesizes) and EPERM. See docs/freebsd.md.
 	HugePages HugePageSize
 
 	// Exec chooses whether the file may be executed (Linux 6.3+ enforces it;

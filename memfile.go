@@ -108,7 +108,9 @@ func (m *MemFile) decref() {
 // Name returns the name the file was created with (Create), without the
 // "memfd:" prefix the kernel shows in /proc/self/fd. A file adopted with
 // FromFd or received from a socket has no name: Name returns "". So do the
-// zero MemFile and a nil *MemFile.
+// zero MemFile and a nil *MemFile. On FreeBSD the kernel discards the name
+// (kern_shm_open2): Name still returns it, but no tool shows it and a
+// receiver cannot learn it.
 func (m *MemFile) Name() string {
 	if m == nil {
 		return ""
@@ -251,7 +253,9 @@ func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
 // Write writes p at the file offset with write(2), growing the file as
 // needed. Errors: ErrClosed; EPERM once SealWrite or SealFutureWrite is set
 // (or SealGrow, for a write past the end); EINVAL on Linux for a huge-page
-// file, which write(2) cannot write (hugetlbfs has no write): Map it.
+// file, which write(2) cannot write (hugetlbfs has no write): Map it. On
+// FreeBSD a huge-page file never grows on write: size it with Truncate first
+// (writing at the end gives io.ErrShortWrite).
 func (m *MemFile) Write(p []byte) (int, error) {
 	if err := m.incref("write"); err != nil {
 		return 0, err
@@ -303,7 +307,8 @@ func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 
 // Seek sets the file offset with lseek(2) (_llseek on 32-bit Linux) and
 // returns the new offset. Errors: ErrClosed; EINVAL for a negative result or
-// a bad whence.
+// a bad whence, and on FreeBSD for an offset past the end of the file
+// (shm_seek).
 func (m *MemFile) Seek(offset int64, whence int) (int64, error) {
 	if err := m.incref("lseek"); err != nil {
 		return 0, err
@@ -335,7 +340,9 @@ func (m *MemFile) Size() (int64, error) {
 // Linux); new bytes read as zero and take no memory until written. It does
 // not move the file offset. Errors: ErrClosed; EINVAL for a negative size;
 // EPERM when SealShrink or SealGrow forbids the change; EFBIG above the
-// kernel's limit.
+// kernel's limit. On FreeBSD growing beyond what swap can back fails with
+// ENOMEM, not EFBIG; a huge-page file accepts only multiples of its page
+// size (EINVAL) and cannot shrink (EOPNOTSUPP).
 func (m *MemFile) Truncate(size int64) error {
 	if size < 0 {
 		return opError("ftruncate", m.Name(), errInvalid, "negative size")

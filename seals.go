@@ -19,7 +19,8 @@ const (
 	SealGrow
 	// SealWrite prevents all writes: write(2), pwrite(2) and new shared
 	// writable mappings (F_SEAL_WRITE). Adding it fails with EBUSY while a
-	// shared mapping of the file exists.
+	// shared mapping of the file exists (on FreeBSD read-only shared
+	// mappings of a writable descriptor block it too).
 	SealWrite
 	// SealFutureWrite prevents new writes and new shared writable mappings,
 	// but leaves existing writable mappings working (F_SEAL_FUTURE_WRITE,
@@ -105,6 +106,11 @@ func (m *MemFile) Seals() (Seals, error) {
 // first; EINVAL for bits this package does not know; an error matching
 // ErrNotSupported for SealFutureWrite or SealExec where the platform or kernel
 // lacks them (FreeBSD; Linux before 5.1 or 6.3).
+//
+// On FreeBSD the descriptor need not be open for writing; SealWrite fails
+// with EBUSY while any shared mapping made from a writable descriptor
+// exists, read-only ones included, and on a huge-page file it returns an
+// error matching ErrNotSupported (shm_add_seals; docs/freebsd.md).
 func (m *MemFile) AddSeals(seals Seals) error {
 	const op = "fcntl(F_ADD_SEALS)"
 	if seals&^SealAll != 0 {
