@@ -5,66 +5,166 @@ package memfile
 import (
 	"strconv"
 	"syscall"
-	"unsafe"
 )
 
 // Map maps length bytes of the file starting at offset into memory with
 // mmap(2) (mmap2 on 32-bit Linux, old_mmap's argument block on s390x).
 //
-// offset must be a multiple of the page size (syscall.Getpagesize(): 4 KiB on
-// most machines, 16 KiB on loong64 and some arm64, 64 KiB on some ppc64 and
-// arm64 kernels); length must be positive, and offset+length must not pass the
-// file's current size, because touching a page beyond the end of the file
-// raises SIGBUS and crashes the program. Even so, a file that shrinks after
-// Map can cause exactly that: add SealShrink first, or accept only files that
-// have it (FromFdWithSeals).
+// offset must be a multiple of the file's page size: the system page size
+// (syscall.Getpagesize(): 4 KiB on most machines, 16 KiB on loong64 and some
+// arm64, 64 KiB on some ppc64 and arm64 kernels), or for a huge-page file its
+// huge page size (st_blksize on Linux; the large page size of a FreeBSD
+// SHM_LARGEPAGE object, read with ioctl(FIOGSHMLPGCNF)). length must be
+// positive and need not be a multiple of the page size: the kernel maps whole
+// pages and Unmap removes all of them. offset+length must not pass the file's
+// current size, because touching a page beyond the end of the file raises
+// SIGBUS and crashes the program. Even so, a file that shrinks after Map can
+// cause exactly that: add SealShrink first, or use MapSealed.
 //
-// Errors: EINVAL (with the rule broken) for a bad range or mode; ErrClosed;
-// EPERM for MapReadWrite on a write-sealed file; EACCES for MapReadWrite on a
-// read-only descriptor; ENOMEM when out of address space or, for huge-page
-// files, out of reserved huge pages.
+// Map checks the range against the size from fstat(2). On a file known to be
+// sealed against shrinking (this MemFile has seen SealShrink through Seals,
+// AddSeals or MapSealed) the size can only grow, so a range within a size
+// seen after the seal needs no fstat.
+//
+// Errors: EINVAL (with the rule broken) for a bad range or mode and for an
+// empty file; ErrClosed; for MapReadWrite on a write-sealed file EPERM on
+// Linux and EACCES on FreeBSD (both with the seal hint); EACCES for
+// MapReadWrite on a read-only descriptor; ENOMEM when out of address space
+// or, for huge-page files, out of reserved huge pages.
 func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) {
-	var prot, flags uintptr
-	switch mode {
-	case MapReadOnly:
-		prot, flags = _PROT_READ, _MAP_SHARED
-	case MapReadWrite:
-		prot, flags = _PROT_READ|_PROT_WRITE, _MAP_SHARED
-	case MapCopyOnWrite:
-		prot, flags = _PROT_READ|_PROT_WRITE, _MAP_PRIVATE
-	default:
+	prot, flags, ok := modeProt(mode)
+	if !ok {
 		return nil, opError("mmap", m.name, errInvalid, "unknown MapMode "+mode.String())
 	}
 	if err := checkRange(offset, length); err != nil {
 		return nil, opError("mmap", m.name, errInvalid, err.Error())
 	}
-	if err := m.incref(""); err != nil {
+	if err := m.incref("mmap"); err != nil {
+		return nil, err
+	}
+	defer m.decref()
+	return m.mapLocked(offset, length, prot, flags, mode)
+}
+
+// MapAll maps the whole file, as Map(0, size, mode) with the size from
+// fstat(2), so the caller need not convert Size's int64. Errors: as for Map;
+// EINVAL for an empty file; EFBIG for a file larger than the address space
+// (a 32-bit program and a file of 2 GiB or more).
+func (m *MemFile) MapAll(mode MapMode) (*Mapping, error) {
+	if err := m.incref(fstatOp); err != nil {
 		return nil, err
 	}
 	defer m.decref()
 	st, err := sysFstat(m.fd)
-	size := st.size
 	if err != nil {
 		return nil, opError(fstatOp, m.name, err, "")
 	}
-	if end := offset + int64(length); end > size || end < offset {
-		return nil, opError("mmap", m.name, errInvalid, "range "+strconv.FormatInt(offset, 10)+"+"+strconv.Itoa(length)+
-			" passes the end of the file ("+strconv.FormatInt(size, 10)+" bytes); Truncate first")
+	if st.size == 0 {
+		return nil, opError("mmap", m.name, errInvalid, emptyHint)
 	}
-	addr, err := sysMmap(m.fd, offset, uintptr(length), prot, flags)
+	if int64(int(st.size)) != st.size || st.size < 0 {
+		return nil, opError("mmap", m.name, syscall.EFBIG, "the file's "+strconv.FormatInt(st.size, 10)+" bytes do not fit this process's address space; Map a part of it")
+	}
+	prot, flags, ok := modeProt(mode)
+	if !ok {
+		return nil, opError("mmap", m.name, errInvalid, "unknown MapMode "+mode.String())
+	}
+	return m.mapLocked(0, int(st.size), prot, flags, mode)
+}
+
+// modeProt returns mmap's protection and flags for mode.
+func modeProt(mode MapMode) (prot, flags uintptr, ok bool) {
+	switch mode {
+	case MapReadOnly:
+		return _PROT_READ, _MAP_SHARED, true
+	case MapReadWrite:
+		return _PROT_READ | _PROT_WRITE, _MAP_SHARED, true
+	case MapCopyOnWrite:
+		return _PROT_READ | _PROT_WRITE, _MAP_PRIVATE, true
+	}
+	return 0, 0, false
+}
+
+const emptyHint = "the file is empty (0 bytes): there is nothing to map; Truncate or Write first"
+
+// geometry returns a size of the file that end does not pass if it can (from
+// the cache or fstat), and the file's page size. m must be incref'd.
+func (m *MemFile) geometry(end int64) (size, page int64, err error) {
+	g := m.geom.load()
+	if g != nil && g.shrinkSealed && g.page != 0 && g.size >= end {
+		return g.size, g.page, nil
+	}
+	st, err := sysFstat(m.fd)
+	if err != nil {
+		return 0, 0, opError(fstatOp, m.name, err, "")
+	}
+	if g != nil && g.page != 0 {
+		page = g.page
+	} else if page, err = sysPageSize(m.fd, st); err != nil {
+		return 0, 0, opError(pageSizeOp, m.name, err, "")
+	}
+	// Store only what adds to the cache, so that Map on a file without the
+	// seal allocates nothing after its first call.
+	if g == nil || g.page == 0 {
+		n := &fileGeom{page: page}
+		if g != nil && g.shrinkSealed {
+			n.size, n.shrinkSealed = st.size, true
+		}
+		m.geom.replace(g, n)
+	} else if g.shrinkSealed && st.size > g.size {
+		m.geom.replace(g, &fileGeom{size: st.size, page: page, shrinkSealed: true})
+	}
+	return st.size, page, nil
+}
+
+// validPage returns blksize if it is a plausible page size (a power of two
+// at least the system page size), else the system page size.
+func validPage(blksize int64) int64 {
+	ps := int64(syscall.Getpagesize())
+	if blksize < ps || blksize&(blksize-1) != 0 {
+		return ps
+	}
+	return blksize
+}
+
+// mapLocked is Map after the checks that need no system call; m must be
+// incref'd.
+func (m *MemFile) mapLocked(offset int64, length int, prot, flags uintptr, mode MapMode) (*Mapping, error) {
+	end := offset + int64(length)
+	size, page, err := m.geometry(end)
+	if err != nil {
+		return nil, err
+	}
+	if offset%page != 0 {
+		return nil, opError("mmap", m.name, errInvalid, "offset "+strconv.FormatInt(offset, 10)+
+			" is not a multiple of the file's page size "+strconv.FormatInt(page, 10))
+	}
+	if end > size || end < offset {
+		hint := "range " + strconv.FormatInt(offset, 10) + "+" + strconv.Itoa(length) +
+			" passes the end of the file (" + strconv.FormatInt(size, 10) + " bytes); Truncate first"
+		if size == 0 {
+			hint = emptyHint
+		}
+		return nil, opError("mmap", m.name, errInvalid, hint)
+	}
+	extent, ok := roundUp(uintptr(length), uintptr(page))
+	if !ok {
+		return nil, opError("mmap", m.name, errInvalid, "length "+strconv.Itoa(length)+" rounded up to whole pages overflows")
+	}
+	addr, err := sysMmap(m.fd, offset, extent, prot, flags)
 	if err == errPermission && mode == MapReadOnly {
 		// A write-sealed file on a kernel that refuses shared read-only
 		// mappings of it: its contents cannot change, so a private
 		// mapping shows exactly the same bytes.
-		addr, err = sysMmap(m.fd, offset, uintptr(length), prot, _MAP_PRIVATE)
+		flags = _MAP_PRIVATE
+		addr, err = sysMmap(m.fd, offset, extent, prot, flags)
 	}
 	if err != nil {
-		return nil, opError("mmap", m.name, err, mapHint(err, mode))
+		return nil, opError("mmap", m.name, err, m.mapHint(err, mode))
 	}
-	// The memory is outside the Go heap, so turning the address into a
-	// pointer is safe; reading it through *unsafe.Pointer says so to vet.
-	base := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
-	return &Mapping{data: unsafe.Slice((*byte)(base), length)}, nil
+	mp := &Mapping{extent: extent, page: uintptr(page), file: m, offset: offset, prot: prot, shared: flags == _MAP_SHARED}
+	mp.setData(addr, length)
+	return mp, nil
 }
 
 // checkRange applies Map's rules that need no system call.
@@ -85,11 +185,19 @@ type rangeError string
 
 func (e rangeError) Error() string { return string(e) }
 
-// mapHint explains an mmap failure.
-func mapHint(err error, mode MapMode) string {
+// mapHint explains an mmap failure. Linux refuses a shared writable mapping
+// of a write-sealed file with EPERM; FreeBSD's shm_mmap answers EACCES, as
+// it does for a read-only descriptor, so on EACCES (and EPERM) the seals
+// decide which hint is true. m must be incref'd.
+func (m *MemFile) mapHint(err error, mode MapMode) string {
 	switch {
-	case err == errPermission && mode == MapReadWrite:
-		return "the file is sealed against writing; map it MapReadOnly or MapCopyOnWrite"
+	case (err == errPermission || err == errAccess) && mode == MapReadWrite:
+		if r, e := fcntlErrno(m.fd, fcntlGetSeals, 0); e == 0 && sealsFromOS(uintptr(r))&(SealWrite|SealFutureWrite) != 0 {
+			return "the file is sealed against writing; map it MapReadOnly or MapCopyOnWrite"
+		}
+		if err == errAccess {
+			return "the descriptor is not open for writing; map it MapReadOnly or MapCopyOnWrite"
+		}
 	case err == errAccess:
 		return "the descriptor is not open for writing; map it MapReadOnly or MapCopyOnWrite"
 	case err == errNoMemory:

@@ -33,6 +33,7 @@ type MemFile struct {
 	fd     int
 	closed bool
 	name   string
+	geom   geomCache // what Map learned about the file (geom.go)
 }
 
 // newMemFile wraps an owned descriptor and arms the finalizer.

@@ -22,5 +22,5 @@ func sysFstat(fd int) (fileStat, error) {
 	if e != 0 {
 		return fileStat{}, e
 	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks), blksize: int64(st.Blksize)}, nil
 }

@@ -39,7 +39,7 @@ func sysPread(int, []byte, int64) (int, error)    { return 0, ErrNotSupported }
 func sysPwrite(int, []byte, int64) (int, error)   { return 0, ErrNotSupported }
 func sysSeek(int, int64, int) (int64, error)      { return 0, ErrNotSupported }
 func sysFtruncate(int, int64) error               { return ErrNotSupported }
-func sysFstat(int) (uint32, int64, error)         { return 0, 0, ErrNotSupported }
+func sysFstat(int) (fileStat, error)              { return fileStat{}, ErrNotSupported }
 func sysMunmap(uintptr, uintptr) error            { return ErrNotSupported }
 func sealsToOS(s Seals) uintptr                   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals                 { return Seals(r) }
@@ -47,6 +47,14 @@ func sealError(name string, _ Seals, err error) error {
 	return opError("fcntl(F_ADD_SEALS)", name, err, "")
 }
 func fileKind(uint32) string { return "file" }
+
+// fileStat is sysFstat's result, as in sys_unix.go.
+type fileStat struct {
+	mode    uint32
+	size    int64
+	blocks  int64
+	blksize int64
+}
 
 // Map is not available: no MemFile can be created on this system.
 func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) {

@@ -36,11 +36,13 @@ const (
 )
 
 // fileStat is what sysFstat reports: the file type and permission bits, the
-// size in bytes, and the allocated storage in 512-byte blocks (st_blocks).
+// size in bytes, the allocated storage in 512-byte blocks (st_blocks), and
+// st_blksize (on Linux the page size of a hugetlbfs file).
 type fileStat struct {
-	mode   uint32
-	size   int64
-	blocks int64
+	mode    uint32
+	size    int64
+	blocks  int64
+	blksize int64
 }
 
 // errnoErr returns nil for 0 and the errno otherwise, without allocating for

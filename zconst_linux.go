@@ -14,7 +14,7 @@
 // Source: linux/ppc64le: /usr/powerpc64le-linux-gnu/include/{linux/memfd.h, asm-generic/hugetlb_encode.h, linux/fcntl.h, asm/fcntl.h, asm-generic/fcntl.h, linux/stat.h, linux/mman.h, asm/mman.h, asm-generic/mman-common.h, linux/net.h, linux/falloc.h} (Debian package linux-libc-dev-ppc64el-cross 6.1.4-1cross1)
 // Source: linux/riscv64: /usr/riscv64-linux-gnu/include/{linux/memfd.h, asm-generic/hugetlb_encode.h, linux/fcntl.h, asm/fcntl.h, asm-generic/fcntl.h, linux/stat.h, linux/mman.h, asm/mman.h, asm-generic/mman.h, asm-generic/mman-common.h, linux/net.h, linux/falloc.h} (Debian package linux-libc-dev-riscv64-cross 6.1.4-1cross1)
 // Source: linux/s390x: /usr/s390x-linux-gnu/include/{linux/memfd.h, asm-generic/hugetlb_encode.h, linux/fcntl.h, asm/fcntl.h, asm-generic/fcntl.h, linux/stat.h, linux/mman.h, asm/mman.h, asm-generic/mman.h, asm-generic/mman-common.h, linux/net.h, linux/falloc.h} (Debian package linux-libc-dev-s390x-cross 6.1.4-1cross1)
-// Source: golang.org/x/sys@v0.50.0 unix/zerrors_linux.go (Go module proxy, go mod download) for MFD_NOEXEC_SEAL, MFD_EXEC, F_SEAL_EXEC, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, which the Linux 6.1 UAPI headers lack (Linux 6.3+; kernel-internal include/linux/splice.h, not UAPI)
+// Source: golang.org/x/sys@v0.50.0 unix/zerrors_linux.go (Go module proxy, go mod download) for MFD_NOEXEC_SEAL, MFD_EXEC, F_SEAL_EXEC, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, HUGETLBFS_MAGIC, TMPFS_MAGIC, which the Linux 6.1 UAPI headers lack (Linux 6.3+; kernel-internal include/linux/splice.h, not UAPI)
 // Each header set was read with cpp as noted in zsysnum_linux_<GOARCH>.go.
 
 package memfile
@@ -96,4 +96,6 @@ const (
 	_SPLICE_F_NONBLOCK    = 0x2 // golang.org/x/sys v0.50.0; kernel-internal include/linux/splice.h, not UAPI
 	_SPLICE_F_MORE        = 0x4 // golang.org/x/sys v0.50.0; kernel-internal include/linux/splice.h, not UAPI
 	_STATX_BLOCKS         = 0x400
+	_HUGETLBFS_MAGIC      = 0x958458f6 // golang.org/x/sys v0.50.0; Linux 6.3+
+	_TMPFS_MAGIC          = 0x1021994  // golang.org/x/sys v0.50.0; Linux 6.3+
 )

@@ -115,6 +115,7 @@ var linuxConsts = []string{
 	"FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE",
 	"SPLICE_F_MOVE", "SPLICE_F_NONBLOCK", "SPLICE_F_MORE",
 	"STATX_BLOCKS",
+	"HUGETLBFS_MAGIC", "TMPFS_MAGIC",
 }
 
 // linuxRenamed maps generated names to the UAPI macros they are read from,
