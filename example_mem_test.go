@@ -39,7 +39,7 @@ func ExampleMemFile_MapAll() {
 	fmt.Println(err)
 	// Output:
 	// 4096 filled once
-	// memfile: mmap "empty": invalid argument (the file is empty (0 bytes): there is nothing to map; Truncate or Write first)
+	// memfile: mmap "empty": invalid argument (the file is empty: there is nothing to map)
 }
 
 // A receiver's MapSealed demands a shrink seal and a write seal: a file

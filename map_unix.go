@@ -4,6 +4,7 @@ package memfile
 
 import (
 	"strconv"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -33,17 +34,40 @@ import (
 // or, for huge-page files, out of reserved huge pages.
 func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) {
 	prot, flags, ok := modeProt(mode)
-	if !ok {
-		return nil, opError("mmap", m.name, errInvalid, "unknown MapMode "+mode.String())
-	}
-	if err := checkRange(offset, length); err != nil {
-		return nil, opError("mmap", m.name, errInvalid, err.Error())
+	if !ok || length <= 0 || offset < 0 {
+		return nil, m.mapRangeError(offset, length, mode, -1, 0)
 	}
 	if err := m.incref("mmap"); err != nil {
 		return nil, err
 	}
-	defer m.decref()
-	return m.mapLocked(offset, length, prot, flags, mode)
+	// No defer: nothing below can panic, and every return decrefs.
+	end := offset + int64(length)
+	size, page, err := m.geometry(end)
+	if err == nil && (offset%page != 0 || end > size || end < offset) {
+		err = m.mapRangeError(offset, length, mode, size, page)
+	}
+	if err != nil {
+		m.decref()
+		return nil, err
+	}
+	extent := roundUp(uintptr(length), uintptr(page))
+	addr, err := sysMmap(m.fd, offset, extent, prot, flags)
+	if err == errPermission && mode == MapReadOnly {
+		// A write-sealed file on a kernel that refuses shared read-only
+		// mappings of it: its contents cannot change, so a private
+		// mapping shows exactly the same bytes.
+		flags = _MAP_PRIVATE
+		addr, err = sysMmap(m.fd, offset, extent, prot, flags)
+	}
+	if err != nil {
+		err = opError("mmap", m.name, err, m.mapHint(err, mode))
+		m.decref()
+		return nil, err
+	}
+	m.decref()
+	mp := &Mapping{page: uintptr(page), file: m, offset: offset, prot: prot, shared: flags == _MAP_SHARED}
+	mp.setData(addr, length)
+	return mp, nil
 }
 
 // MapAll maps the whole file, as Map(0, size, mode) with the size from
@@ -51,25 +75,17 @@ func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) 
 // EINVAL for an empty file; EFBIG for a file larger than the address space
 // (a 32-bit program and a file of 2 GiB or more).
 func (m *MemFile) MapAll(mode MapMode) (*Mapping, error) {
-	if err := m.incref(fstatOp); err != nil {
+	size, err := m.Size()
+	if err != nil {
 		return nil, err
 	}
-	defer m.decref()
-	st, err := sysFstat(m.fd)
-	if err != nil {
-		return nil, opError(fstatOp, m.name, err, "")
+	if int64(int(size)) != size {
+		return nil, opError("mmap", m.name, syscall.EFBIG, "the file's "+strconv.FormatInt(size, 10)+" bytes do not fit this process's address space; Map a part of it")
 	}
-	if st.size == 0 {
+	if size == 0 {
 		return nil, opError("mmap", m.name, errInvalid, emptyHint)
 	}
-	if int64(int(st.size)) != st.size || st.size < 0 {
-		return nil, opError("mmap", m.name, syscall.EFBIG, "the file's "+strconv.FormatInt(st.size, 10)+" bytes do not fit this process's address space; Map a part of it")
-	}
-	prot, flags, ok := modeProt(mode)
-	if !ok {
-		return nil, opError("mmap", m.name, errInvalid, "unknown MapMode "+mode.String())
-	}
-	return m.mapLocked(0, int(st.size), prot, flags, mode)
+	return m.Map(0, int(size), mode)
 }
 
 // modeProt returns mmap's protection and flags for mode.
@@ -85,34 +101,34 @@ func modeProt(mode MapMode) (prot, flags uintptr, ok bool) {
 	return 0, 0, false
 }
 
-const emptyHint = "the file is empty (0 bytes): there is nothing to map; Truncate or Write first"
+const emptyHint = "the file is empty: there is nothing to map"
 
 // geometry returns a size of the file that end does not pass if it can (from
 // the cache or fstat), and the file's page size. m must be incref'd.
 func (m *MemFile) geometry(end int64) (size, page int64, err error) {
-	g := m.geom.load()
-	if g != nil && g.shrinkSealed && g.page != 0 && g.size >= end {
-		return g.size, g.page, nil
+	info := atomic.LoadInt64(&m.geom.info)
+	page = info &^ geomShrink
+	if info&geomShrink != 0 && page != 0 {
+		if size = atomic.LoadInt64(&m.geom.size); size >= end {
+			return size, page, nil
+		}
 	}
 	st, err := sysFstat(m.fd)
 	if err != nil {
 		return 0, 0, opError(fstatOp, m.name, err, "")
 	}
-	if g != nil && g.page != 0 {
-		page = g.page
-	} else if page, err = sysPageSize(m.fd, st); err != nil {
-		return 0, 0, opError(pageSizeOp, m.name, err, "")
-	}
-	// Store only what adds to the cache, so that Map on a file without the
-	// seal allocates nothing after its first call.
-	if g == nil || g.page == 0 {
-		n := &fileGeom{page: page}
-		if g != nil && g.shrinkSealed {
-			n.size, n.shrinkSealed = st.size, true
+	if page == 0 {
+		if page, err = sysPageSize(m.fd, st); err != nil {
+			return 0, 0, opError(pageSizeOp, m.name, err, "")
 		}
-		m.geom.replace(g, n)
-	} else if g.shrinkSealed && st.size > g.size {
-		m.geom.replace(g, &fileGeom{size: st.size, page: page, shrinkSealed: true})
+		for old := info; !atomic.CompareAndSwapInt64(&m.geom.info, old, old|page); {
+			old = atomic.LoadInt64(&m.geom.info)
+		}
+	}
+	// The seal was seen before this fstat (info was loaded first): its size
+	// is a lower bound.
+	if info&geomShrink != 0 && st.size > size {
+		atomic.StoreInt64(&m.geom.size, st.size)
 	}
 	return st.size, page, nil
 }
@@ -120,70 +136,33 @@ func (m *MemFile) geometry(end int64) (size, page int64, err error) {
 // validPage returns blksize if it is a plausible page size (a power of two
 // at least the system page size), else the system page size.
 func validPage(blksize int64) int64 {
-	ps := int64(syscall.Getpagesize())
-	if blksize < ps || blksize&(blksize-1) != 0 {
+	if ps := int64(syscall.Getpagesize()); blksize&(blksize-1) != 0 || blksize < ps {
 		return ps
 	}
 	return blksize
 }
 
-// mapLocked is Map after the checks that need no system call; m must be
-// incref'd.
-func (m *MemFile) mapLocked(offset int64, length int, prot, flags uintptr, mode MapMode) (*Mapping, error) {
-	end := offset + int64(length)
-	size, page, err := m.geometry(end)
-	if err != nil {
-		return nil, err
-	}
-	if offset%page != 0 {
-		return nil, opError("mmap", m.name, errInvalid, "offset "+strconv.FormatInt(offset, 10)+
-			" is not a multiple of the file's page size "+strconv.FormatInt(page, 10))
-	}
-	if end > size || end < offset {
-		hint := "range " + strconv.FormatInt(offset, 10) + "+" + strconv.Itoa(length) +
+// mapRangeError explains why Map refused its arguments; size is -1 when the
+// file's size was not read.
+func (m *MemFile) mapRangeError(offset int64, length int, mode MapMode, size, page int64) error {
+	var hint string
+	switch {
+	case mode > MapCopyOnWrite:
+		hint = "unknown MapMode " + mode.String()
+	case length <= 0:
+		hint = "length " + strconv.Itoa(length) + " must be positive"
+	case offset < 0:
+		hint = "offset " + strconv.FormatInt(offset, 10) + " is negative"
+	case offset%page != 0:
+		hint = "offset " + strconv.FormatInt(offset, 10) + " is not a multiple of the file's page size " + strconv.FormatInt(page, 10)
+	case size == 0:
+		hint = emptyHint
+	default:
+		hint = "range " + strconv.FormatInt(offset, 10) + "+" + strconv.Itoa(length) +
 			" passes the end of the file (" + strconv.FormatInt(size, 10) + " bytes); Truncate first"
-		if size == 0 {
-			hint = emptyHint
-		}
-		return nil, opError("mmap", m.name, errInvalid, hint)
 	}
-	extent, ok := roundUp(uintptr(length), uintptr(page))
-	if !ok {
-		return nil, opError("mmap", m.name, errInvalid, "length "+strconv.Itoa(length)+" rounded up to whole pages overflows")
-	}
-	addr, err := sysMmap(m.fd, offset, extent, prot, flags)
-	if err == errPermission && mode == MapReadOnly {
-		// A write-sealed file on a kernel that refuses shared read-only
-		// mappings of it: its contents cannot change, so a private
-		// mapping shows exactly the same bytes.
-		flags = _MAP_PRIVATE
-		addr, err = sysMmap(m.fd, offset, extent, prot, flags)
-	}
-	if err != nil {
-		return nil, opError("mmap", m.name, err, m.mapHint(err, mode))
-	}
-	mp := &Mapping{extent: extent, page: uintptr(page), file: m, offset: offset, prot: prot, shared: flags == _MAP_SHARED}
-	mp.setData(addr, length)
-	return mp, nil
+	return opError("mmap", m.name, errInvalid, hint)
 }
-
-// checkRange applies Map's rules that need no system call.
-func checkRange(offset int64, length int) error {
-	if length <= 0 {
-		return rangeError("length " + strconv.Itoa(length) + " must be positive")
-	}
-	if offset < 0 {
-		return rangeError("offset " + strconv.FormatInt(offset, 10) + " is negative")
-	}
-	if ps := int64(syscall.Getpagesize()); offset%ps != 0 {
-		return rangeError("offset " + strconv.FormatInt(offset, 10) + " is not a multiple of the page size " + strconv.FormatInt(ps, 10))
-	}
-	return nil
-}
-
-type rangeError string
-
-func (e rangeError) Error() string { return string(e) }
 
 // mapHint explains an mmap failure. Linux refuses a shared writable mapping
 // of a write-sealed file with EPERM; FreeBSD's shm_mmap answers EACCES, as

@@ -59,7 +59,7 @@ func (mp *Mapping) subrange(op string, offset, length int) (addr, n uintptr, err
 		return 0, 0, opError(op, mp.name(), errInvalid, "offset "+strconv.Itoa(offset)+
 			" is not a multiple of the file's page size "+strconv.FormatUint(uint64(mp.page), 10))
 	}
-	n, _ = roundUp(uintptr(length), mp.page) // within extent, so no overflow
+	n = roundUp(uintptr(length), mp.page)
 	return mp.addr + uintptr(offset), n, nil
 }
 
@@ -90,7 +90,7 @@ func (mp *Mapping) Populate(write bool) (Populated, error) {
 	if write && mp.prot&_PROT_WRITE == 0 {
 		return 0, opError(op, mp.name(), errInvalid, "the mapping is read-only: populate it for reading, or Protect it writable first")
 	}
-	err := sysPopulate(mp.addr, mp.extent, write)
+	err := sysPopulate(mp.addr, mp.size(), write)
 	if err == nil {
 		return PopulatedByKernel, nil
 	}
@@ -111,7 +111,7 @@ func (mp *Mapping) Populate(write bool) (Populated, error) {
 	if populate, ferr := mp.file.checkFaultProof(have); ferr != nil || populate {
 		return 0, unsupportedError(op, mp.name(), err, "the kernel lacks MADV_POPULATE_* (Linux 5.14), and touching the pages of this file could fault with SIGBUS (a hugetlbfs file without SealWrite on a kernel before 5.13, or a file on a size-limited tmpfs)")
 	}
-	touchPages(mp.addr, mp.extent, mp.page, write)
+	touchPages(mp.addr, mp.size(), mp.page, write)
 	return PopulatedByTouching, nil
 }
 
@@ -149,13 +149,12 @@ func (mp *Mapping) Lock(onFault bool) error {
 		return err
 	}
 	defer mp.mu.Unlock()
-	if err := sysMlock(mp.addr, mp.extent, onFault); err != nil {
+	if err := sysMlock(mp.addr, mp.size(), onFault); err != nil {
 		if onFault && (err == errNotSupportedErrno || err == errInvalid) {
 			return unsupportedError(op, mp.name(), err, "MLOCK_ONFAULT needs Linux 4.4 or later")
 		}
 		return opError(op, mp.name(), err, lockHint(err))
 	}
-	mp.locked = true
 	return nil
 }
 
@@ -177,10 +176,9 @@ func (mp *Mapping) Unlock() error {
 		return err
 	}
 	defer mp.mu.Unlock()
-	if err := sysMunlock(mp.addr, mp.extent); err != nil {
+	if err := sysMunlock(mp.addr, mp.size()); err != nil {
 		return opError("munlock", mp.name(), err, "")
 	}
-	mp.locked = false
 	return nil
 }
 
@@ -229,7 +227,7 @@ func (mp *Mapping) Protect(mode MapMode) error {
 	default:
 		return opError(op, mp.name(), errInvalid, "unknown MapMode "+mode.String())
 	}
-	if err := sysMprotect(mp.addr, mp.extent, prot); err != nil {
+	if err := sysMprotect(mp.addr, mp.size(), prot); err != nil {
 		hint := ""
 		if err == errAccess {
 			hint = "the mapping cannot become writable: the descriptor it was made from is read-only, or the file was write-sealed when it was made"
@@ -287,15 +285,12 @@ func (mp *Mapping) Remap(length int) error {
 		}
 		return opError(op, m.name, errInvalid, hint)
 	}
-	extent, ok := roundUp(uintptr(length), mp.page)
-	if !ok {
-		return opError(op, m.name, errInvalid, "length "+strconv.Itoa(length)+" rounded up to whole pages overflows")
-	}
-	if extent == mp.extent {
+	extent := roundUp(uintptr(length), mp.page)
+	if extent == mp.size() {
 		mp.setData(mp.addr, length)
 		return nil
 	}
-	addr, err := sysMremap(mp.addr, mp.extent, extent)
+	addr, err := sysMremap(mp.addr, mp.size(), extent)
 	if err != nil {
 		// Map the new range, then drop the old one. A private mapping
 		// would lose its changes that way.
@@ -306,13 +301,11 @@ func (mp *Mapping) Remap(length int) error {
 		if err != nil {
 			return opError("mmap", m.name, err, m.mapHint(err, MapReadOnly))
 		}
-		if err := sysMunmap(mp.addr, mp.extent); err != nil {
+		if err := sysMunmap(mp.addr, mp.size()); err != nil {
 			sysMunmap(addr, extent)
 			return opError("munmap", m.name, err, "the old mapping is still in place")
 		}
-		mp.locked = false
 	}
-	mp.extent = extent
 	mp.setData(addr, length)
 	return nil
 }

@@ -58,15 +58,16 @@ func (m MapMode) String() string {
 type Mapping struct {
 	mu     sync.Mutex // held by every method that uses addr
 	data   []byte     // what Bytes shows: the requested length
-	addr   uintptr    // start of the kernel mapping; 0 when unmapped
-	extent uintptr    // its length: data's length rounded up to page
+	addr   uintptr    // start of the kernel mapping (its length is size()); 0 when unmapped
 	page   uintptr    // the file's page size (a huge page size for hugetlbfs)
 	file   *MemFile   // the file it maps, for Remap and for Protect's seal check; nil for Secret
 	offset int64      // its offset in the file
 	prot   uintptr    // current protection (PROT_*)
 	shared bool       // MAP_SHARED (else MAP_PRIVATE)
-	locked bool       // Lock succeeded and Unlock has not run
 }
+
+// size is the length of the kernel mapping: Len rounded up to whole pages.
+func (mp *Mapping) size() uintptr { return roundUp(uintptr(len(mp.data)), mp.page) }
 
 // Bytes returns the mapped memory, or nil after Unmap. The slice must not be
 // used after Unmap or Remap: the memory is gone or moved and access would
@@ -94,15 +95,16 @@ func (mp *Mapping) Unmap() error {
 		return nil
 	}
 	mp.mu.Lock()
-	defer mp.mu.Unlock()
-	if mp.addr == 0 {
-		return nil
+	var err error
+	if mp.addr != 0 {
+		if err = sysMunmap(mp.addr, mp.size()); err == nil {
+			mp.data, mp.addr = nil, 0
+		} else {
+			err = opError("munmap", mp.name(), err, "still mapped; Unmap can be retried")
+		}
 	}
-	if err := sysMunmap(mp.addr, mp.extent); err != nil {
-		return opError("munmap", mp.name(), err, "the mapping is still in place; Unmap can be retried")
-	}
-	mp.data, mp.addr, mp.extent, mp.locked = nil, 0, 0, false
-	return nil
+	mp.mu.Unlock()
+	return err
 }
 
 // Close is Unmap, so that a Mapping is an io.Closer.
@@ -139,9 +141,7 @@ func (mp *Mapping) setData(addr uintptr, length int) {
 	mp.addr = addr
 }
 
-// roundUp rounds n up to a multiple of the power of two page, reporting
-// false if that overflows.
-func roundUp(n, page uintptr) (uintptr, bool) {
-	r := (n + page - 1) &^ (page - 1)
-	return r, r >= n
-}
+// roundUp rounds n up to a multiple of the power of two page. For an n from
+// a positive int and a page size far below half the address space it
+// cannot overflow.
+func roundUp(n, page uintptr) uintptr { return (n + page - 1) &^ (page - 1) }

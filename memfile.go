@@ -29,11 +29,11 @@ import (
 // descriptor number is never reused under them. A MemFile that becomes
 // unreachable without Close is closed by a finalizer.
 type MemFile struct {
+	geom   geomCache    // what Map learned about the file (geom.go); first, for 64-bit atomics on 32-bit platforms
 	mu     sync.RWMutex // held for reading by every call that uses fd; for writing by Close and Release
 	fd     int
 	closed bool
 	name   string
-	geom   geomCache // what Map learned about the file (geom.go)
 }
 
 // newMemFile wraps an owned descriptor and arms the finalizer.

@@ -45,7 +45,7 @@ func (m *MemFile) checkFaultProof(have Seals) (populate bool, err error) {
 // size-limited tmpfs with madvise(MADV_POPULATE_READ) (Linux 5.14+), so that
 // a hole the tmpfs cannot back is an error now rather than SIGBUS later.
 func (mp *Mapping) populateRead() error {
-	err := sysMadvise(mp.addr, mp.extent, _MADV_POPULATE_READ)
+	err := sysMadvise(mp.addr, mp.size(), _MADV_POPULATE_READ)
 	switch err {
 	case nil:
 		return nil

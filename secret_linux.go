@@ -1,9 +1,6 @@
 package memfile
 
-import (
-	"strconv"
-	"syscall"
-)
+import "syscall"
 
 // newSecretMemory makes SecretMemory: memfd_secret(2), ftruncate, mmap
 // MAP_SHARED, close.
@@ -38,10 +35,7 @@ func newLockedMemory(size int) (*Mapping, error) {
 func mapNewFile(fd, size int, lock bool) (*Mapping, error) {
 	defer sysClose(fd)
 	page := uintptr(syscall.Getpagesize())
-	extent, ok := roundUp(uintptr(size), page)
-	if !ok {
-		return nil, opError("ftruncate", "", errInvalid, "size "+strconv.Itoa(size)+" rounded up to whole pages overflows")
-	}
+	extent := roundUp(uintptr(size), page)
 	if err := sysFtruncate(fd, int64(extent)); err != nil {
 		return nil, opError("ftruncate", "", err, "")
 	}
@@ -53,7 +47,7 @@ func mapNewFile(fd, size int, lock bool) (*Mapping, error) {
 		}
 		return nil, opError("mmap", "", err, hint)
 	}
-	mp := &Mapping{extent: extent, page: page, prot: _PROT_READ | _PROT_WRITE, shared: true}
+	mp := &Mapping{page: page, prot: _PROT_READ | _PROT_WRITE, shared: true}
 	mp.setData(addr, size)
 	if lock {
 		if err := sysMlock(addr, extent, false); err != nil {
@@ -64,7 +58,6 @@ func mapNewFile(fd, size int, lock bool) (*Mapping, error) {
 			sysMunmap(addr, extent)
 			return nil, opError("madvise(MADV_DONTDUMP)", "", err, "")
 		}
-		mp.locked = true
 	}
 	return mp, nil
 }
