@@ -40,9 +40,40 @@ func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) 
 	if err := m.incref("mmap"); err != nil {
 		return nil, err
 	}
-	// No defer: nothing below can panic, and every return decrefs.
+	// No defer: nothing below can panic (page is never 0 where it divides:
+	// an end that overflows takes the fstat path), and every return
+	// decrefs.
 	end := offset + int64(length)
-	size, page, err := m.geometry(end)
+	// The size and page size, from the cache (geom.go) if they tell enough:
+	// on a file seen with SealShrink, a size read after that is a lower
+	// bound for ever.
+	var err error
+	info := atomic.LoadInt64(&m.geom.info)
+	page := info &^ geomShrink
+	size := int64(-1)
+	if info&geomShrink != 0 && page != 0 {
+		size = atomic.LoadInt64(&m.geom.size)
+	}
+	if size < end || end < offset {
+		var st fileStat
+		if st, err = sysFstat(m.fd); err != nil {
+			err = opError(fstatOp, m.name, err, "")
+		} else if page == 0 {
+			if page, err = sysPageSize(m.fd, st); err != nil {
+				err = opError(pageSizeOp, m.name, err, "")
+			} else {
+				for old := info; !atomic.CompareAndSwapInt64(&m.geom.info, old, old|page); {
+					old = atomic.LoadInt64(&m.geom.info)
+				}
+			}
+		}
+		// The seal was seen before this fstat (info was loaded first):
+		// its size is a lower bound.
+		if err == nil && info&geomShrink != 0 && st.size > size {
+			atomic.StoreInt64(&m.geom.size, st.size)
+		}
+		size = st.size
+	}
 	if err == nil && (offset%page != 0 || end > size || end < offset) {
 		err = m.mapRangeError(offset, length, mode, size, page)
 	}
@@ -103,36 +134,6 @@ func modeProt(mode MapMode) (prot, flags uintptr, ok bool) {
 
 const emptyHint = "the file is empty: there is nothing to map"
 
-// geometry returns a size of the file that end does not pass if it can (from
-// the cache or fstat), and the file's page size. m must be incref'd.
-func (m *MemFile) geometry(end int64) (size, page int64, err error) {
-	info := atomic.LoadInt64(&m.geom.info)
-	page = info &^ geomShrink
-	if info&geomShrink != 0 && page != 0 {
-		if size = atomic.LoadInt64(&m.geom.size); size >= end {
-			return size, page, nil
-		}
-	}
-	st, err := sysFstat(m.fd)
-	if err != nil {
-		return 0, 0, opError(fstatOp, m.name, err, "")
-	}
-	if page == 0 {
-		if page, err = sysPageSize(m.fd, st); err != nil {
-			return 0, 0, opError(pageSizeOp, m.name, err, "")
-		}
-		for old := info; !atomic.CompareAndSwapInt64(&m.geom.info, old, old|page); {
-			old = atomic.LoadInt64(&m.geom.info)
-		}
-	}
-	// The seal was seen before this fstat (info was loaded first): its size
-	// is a lower bound.
-	if info&geomShrink != 0 && st.size > size {
-		atomic.StoreInt64(&m.geom.size, st.size)
-	}
-	return st.size, page, nil
-}
-
 // validPage returns blksize if it is a plausible page size (a power of two
 // at least the system page size), else the system page size.
 func validPage(blksize int64) int64 {
@@ -155,8 +156,6 @@ func (m *MemFile) mapRangeError(offset int64, length int, mode MapMode, size, pa
 		hint = "offset " + strconv.FormatInt(offset, 10) + " is negative"
 	case offset%page != 0:
 		hint = "offset " + strconv.FormatInt(offset, 10) + " is not a multiple of the file's page size " + strconv.FormatInt(page, 10)
-	case size == 0:
-		hint = emptyHint
 	default:
 		hint = "range " + strconv.FormatInt(offset, 10) + "+" + strconv.Itoa(length) +
 			" passes the end of the file (" + strconv.FormatInt(size, 10) + " bytes); Truncate first"
@@ -165,22 +164,24 @@ func (m *MemFile) mapRangeError(offset int64, length int, mode MapMode, size, pa
 }
 
 // mapHint explains an mmap failure. Linux refuses a shared writable mapping
-// of a write-sealed file with EPERM; FreeBSD's shm_mmap answers EACCES, as
-// it does for a read-only descriptor, so on EACCES (and EPERM) the seals
-// decide which hint is true. m must be incref'd.
+// of a write-sealed file with EPERM, and answers EACCES only for a
+// read-only descriptor. FreeBSD's shm_mmap answers EACCES for both, so there
+// (eaccesMaySeal) the seals decide which hint is true. m must be incref'd.
 func (m *MemFile) mapHint(err error, mode MapMode) string {
+	const sealed = "the file is sealed against writing; map it MapReadOnly or MapCopyOnWrite"
 	switch {
-	case (err == errPermission || err == errAccess) && mode == MapReadWrite:
-		if r, e := fcntlErrno(m.fd, fcntlGetSeals, 0); e == 0 && sealsFromOS(uintptr(r))&(SealWrite|SealFutureWrite) != 0 {
-			return "the file is sealed against writing; map it MapReadOnly or MapCopyOnWrite"
-		}
-		if err == errAccess {
-			return "the descriptor is not open for writing; map it MapReadOnly or MapCopyOnWrite"
-		}
-	case err == errAccess:
-		return "the descriptor is not open for writing; map it MapReadOnly or MapCopyOnWrite"
 	case err == errNoMemory:
 		return "out of address space, or for a huge-page file out of reserved huge pages (vm.nr_hugepages)"
+	case mode != MapReadWrite:
+	case eaccesMaySeal && (err == errAccess || err == errPermission):
+		if r, e := fcntlErrno(m.fd, fcntlGetSeals, 0); e == 0 && sealsFromOS(uintptr(r))&SealWrite != 0 {
+			return sealed
+		}
+	case err == errPermission:
+		return sealed
+	}
+	if err == errAccess {
+		return "the descriptor is not open for writing; map it MapReadOnly or MapCopyOnWrite"
 	}
 	return ""
 }

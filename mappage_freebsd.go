@@ -39,3 +39,7 @@ func sysPageSize(fd int, st fileStat) (int64, error) {
 	}
 	return validPage(int64(raw[conf.psind])), nil
 }
+
+// eaccesMaySeal says whether mmap's EACCES can mean a write seal: FreeBSD's shm_mmap (sys/kern/uipc_shm.c) answers EACCES for a shared writable
+// mapping of a write-sealed object, as for a read-only descriptor.
+const eaccesMaySeal = true

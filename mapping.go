@@ -100,7 +100,7 @@ func (mp *Mapping) Unmap() error {
 		if err = sysMunmap(mp.addr, mp.size()); err == nil {
 			mp.data, mp.addr = nil, 0
 		} else {
-			err = opError("munmap", mp.name(), err, "still mapped; Unmap can be retried")
+			err = opError("munmap", mp.name(), err, "")
 		}
 	}
 	mp.mu.Unlock()

@@ -174,17 +174,20 @@ func TestMapHugePageExtent(t *testing.T) {
 func TestMapAllAndEmptyFile(t *testing.T) {
 	checkNoFdLeak(t)
 	m := mustCreate(t, "empty", memfile.Options{})
-	for name, f := range map[string]func() (*memfile.Mapping, error){
-		"MapAll": func() (*memfile.Mapping, error) { return m.MapAll(memfile.MapReadOnly) },
-		"Map":    func() (*memfile.Mapping, error) { return m.Map(0, 1, memfile.MapReadOnly) },
+	for name, tc := range map[string]struct {
+		f    func() (*memfile.Mapping, error)
+		want string
+	}{
+		"MapAll": {func() (*memfile.Mapping, error) { return m.MapAll(memfile.MapReadOnly) }, "the file is empty"},
+		"Map":    {func() (*memfile.Mapping, error) { return m.Map(0, 1, memfile.MapReadOnly) }, "passes the end of the file (0 bytes); Truncate first"},
 	} {
-		mp, err := f()
+		mp, err := tc.f()
 		if err == nil {
 			mp.Unmap()
 			t.Fatalf("%s of an empty file succeeded", name)
 		}
-		if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "the file is empty") {
-			t.Errorf("%s of an empty file: %v; want EINVAL saying it is empty", name, err)
+		if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s of an empty file: %v; want EINVAL saying %q", name, err, tc.want)
 		}
 	}
 	mustWrite(t, m, []byte("whole file"))
