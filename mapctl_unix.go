@@ -137,7 +137,7 @@ func touchPages(addr, n, page uintptr, write bool) {
 // has CAP_IPC_LOCK. Unlock or Unmap undoes it.
 //
 // Errors: ENOMEM or EPERM (with a hint naming RLIMIT_MEMLOCK) past the
-// limit; EAGAIN when some pages could not be locked; an error matching
+// limit (on FreeBSD EPERM also when security.bsd.unprivileged_mlock is 0); EAGAIN when some pages could not be locked; an error matching
 // ErrNotSupported for onFault before Linux 4.4 or on FreeBSD; EINVAL for an
 // unmapped Mapping.
 func (mp *Mapping) Lock(onFault bool) error {
