@@ -100,9 +100,10 @@ func childHostileSender() int {
 		}
 	case "none":
 	case "shrink-later":
-		// A file sealed against shrinking, and only that: once the
-		// receiver has mapped it, try to cut it to nothing.
-		m, err := newFile(sealable, memfile.SealShrink)
+		// A file sealed against shrinking and future writes (MapSealed
+		// also demands a write seal): once the receiver has mapped it,
+		// try to cut it to nothing.
+		m, err := newFile(sealable, memfile.SealShrink|memfile.SealFutureWrite)
 		if err != nil {
 			return fail("creating the file", err)
 		}

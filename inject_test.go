@@ -461,18 +461,29 @@ func TestInjectMap(t *testing.T) {
 		count     int
 		wantCalls int
 		hints     []string
+		seal      Seals // added before the call
 	}{
-		{"ENOMEM", MapReadWrite, syscall.ENOMEM, -1, 1, []string{"out of address space", "vm.nr_hugepages"}},
-		{"ENOMEM/read-only", MapReadOnly, syscall.ENOMEM, -1, 1, []string{"out of address space"}},
-		{"EACCES", MapReadWrite, syscall.EACCES, -1, 1, []string{"not open for writing", "MapReadOnly"}},
-		{"EPERM/read-write", MapReadWrite, syscall.EPERM, -1, 1, []string{"sealed against writing", "MapCopyOnWrite"}},
-		{"EPERM/copy-on-write", MapCopyOnWrite, syscall.EPERM, -1, 1, nil},
+		{"ENOMEM", MapReadWrite, syscall.ENOMEM, -1, 1, []string{"out of address space", "vm.nr_hugepages"}, 0},
+		{"ENOMEM/read-only", MapReadOnly, syscall.ENOMEM, -1, 1, []string{"out of address space"}, 0},
+		{"EACCES", MapReadWrite, syscall.EACCES, -1, 1, []string{"not open for writing", "MapReadOnly"}, 0},
+		// On Linux EACCES means the descriptor, even for a write-sealed
+		// file (FreeBSD's shm_mmap also answers EACCES for a write seal,
+		// and there mapHint reads the seals: eaccesMaySeal).
+		{"EACCES/write-sealed", MapReadWrite, syscall.EACCES, -1, 1, []string{"not open for writing"}, SealWrite},
+		{"EPERM/read-write", MapReadWrite, syscall.EPERM, -1, 1, []string{"sealed against writing", "MapCopyOnWrite"}, SealWrite},
+		{"EPERM/read-write-future-write", MapReadWrite, syscall.EPERM, -1, 1, []string{"sealed against writing"}, SealFutureWrite},
+		{"EPERM/copy-on-write", MapCopyOnWrite, syscall.EPERM, -1, 1, nil, 0},
 		// The private fallback failing too: its error is returned.
-		{"EPERM/read-only-both-calls", MapReadOnly, syscall.EPERM, 2, 2, nil},
+		{"EPERM/read-only-both-calls", MapReadOnly, syscall.EPERM, 2, 2, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			injSetup(t)
 			m := newFile(t)
+			if tc.seal != 0 {
+				if err := m.AddSeals(tc.seal); err != nil {
+					t.Fatal(err)
+				}
+			}
 			stop := failSyscall(mmapNr, tc.errno, tc.count)
 			mp, err := m.Map(0, 2*ps, tc.mode)
 			calls := stop()
@@ -542,14 +553,25 @@ func TestInjectMap(t *testing.T) {
 		err = mp.Unmap()
 		stop()
 		injCheckErr(t, err, "munmap", syscall.EINVAL, false)
-		// The Mapping counts as unmapped (Bytes is nil, Unmap is a no-op)
-		// even though the kernel still has it: clean up by hand.
-		if mp.Bytes() != nil || mp.Unmap() != nil {
-			t.Errorf("after a failed Unmap: Bytes %v, second Unmap not a no-op", mp.Bytes() != nil)
+		// The mapping is still there and still known: Bytes works, and a
+		// second Unmap really unmaps it (the kernel then has no mapping
+		// at that address, so munmap by hand of it is a no-op and a
+		// read through mincore fails with ENOMEM).
+		if got := mp.Bytes(); len(got) != len(b) || &got[0] != &b[0] {
+			t.Fatalf("after a failed Unmap Bytes is %d bytes at %p, want the same %d bytes at %p", len(got), got, len(b), b)
 		}
-		// (syscall.Munmap knows only its own mappings: use the raw call.)
-		if _, _, e := syscall.Syscall(syscall.SYS_MUNMAP, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0); e != 0 {
-			t.Fatalf("munmap by hand: %v", e)
+		if b[0] != 'm' { // still mapped: no fault
+			t.Errorf("the mapping shows %q", b[:1])
+		}
+		if err := mp.Unmap(); err != nil {
+			t.Fatalf("retrying Unmap: %v", err)
+		}
+		if mp.Bytes() != nil {
+			t.Errorf("Bytes after the retried Unmap is not nil")
+		}
+		vec := make([]byte, 1)
+		if _, _, e := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(ps), uintptr(unsafe.Pointer(&vec[0]))); e != syscall.ENOMEM {
+			t.Errorf("mincore after the retried Unmap: %v, want ENOMEM (nothing mapped there)", e)
 		}
 	})
 }

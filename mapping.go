@@ -2,7 +2,7 @@ package memfile
 
 import (
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"unsafe"
 )
 
@@ -18,8 +18,9 @@ const (
 	MapReadOnly MapMode = iota
 	// MapReadWrite maps the file shared and writable (PROT_READ|PROT_WRITE,
 	// MAP_SHARED): writes go to the file and are seen by every other mapping
-	// and process. Refused with EPERM once SealWrite or SealFutureWrite is
-	// set, and EACCES if the descriptor is read-only.
+	// and process. Refused once SealWrite or SealFutureWrite is set (EPERM
+	// on Linux, EACCES on FreeBSD), and with EACCES if the descriptor is
+	// read-only.
 	MapReadWrite
 	// MapCopyOnWrite maps the file private and writable (PROT_READ|
 	// PROT_WRITE, MAP_PRIVATE): writes stay in this process. Allowed on
@@ -40,35 +41,107 @@ func (m MapMode) String() string {
 	return "MapMode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// Mapping is a memory mapping of a MemFile, made by Map. It stays valid after
-// the MemFile is closed, until Unmap. There is no finalizer: a Mapping that
-// is never unmapped stays mapped until the process exits.
+// Mapping is a memory mapping of a MemFile, made by Map, MapAll or
+// MapSealed. It stays valid after the MemFile is closed, until Unmap (or
+// Close, which is the same). There is no finalizer: a Mapping that is never
+// unmapped stays mapped until the process exits.
+//
+// The mapping covers whole pages of the file's own page size (the huge page
+// size for a huge-page file), though Bytes shows only the length asked for;
+// Unmap always removes the whole extent. A Mapping is safe for concurrent
+// use, but no goroutine may use the memory from Bytes after Unmap or while
+// Remap moves it.
+//
+// The zero Mapping and a nil *Mapping behave as an unmapped one: Bytes is
+// nil, Len is 0, Unmap and Close return nil, and every other method returns
+// an error matching syscall.EINVAL. None of them panics.
 type Mapping struct {
-	data     []byte
-	unmapped uint32 // set atomically by the first Unmap
+	mu     sync.Mutex // held by every method that uses addr
+	data   []byte     // what Bytes shows: the requested length
+	addr   uintptr    // start of the kernel mapping (its length is size()); 0 when unmapped
+	page   uintptr    // the file's page size (a huge page size for hugetlbfs)
+	file   *MemFile   // the file it maps, for Remap and for Protect's seal check; nil for Secret
+	offset int64      // its offset in the file
+	prot   uintptr    // current protection (PROT_*)
+	shared bool       // MAP_SHARED (else MAP_PRIVATE)
 }
 
+// size is the length of the kernel mapping: Len rounded up to whole pages.
+func (mp *Mapping) size() uintptr { return roundUp(uintptr(len(mp.data)), mp.page) }
+
 // Bytes returns the mapped memory, or nil after Unmap. The slice must not be
-// used after Unmap: the memory is gone and access would fault.
+// used after Unmap or Remap: the memory is gone or moved and access would
+// fault.
 func (mp *Mapping) Bytes() []byte {
-	if atomic.LoadUint32(&mp.unmapped) != 0 {
+	if mp == nil {
 		return nil
 	}
-	return mp.data
+	mp.mu.Lock()
+	b := mp.data
+	mp.mu.Unlock()
+	return b
 }
 
 // Len returns the length of the mapping in bytes, or 0 after Unmap.
 func (mp *Mapping) Len() int { return len(mp.Bytes()) }
 
-// Unmap removes the mapping with munmap(2). It is safe to call more than once
-// and from several goroutines: only the first call unmaps, later calls
-// return nil. No other goroutine may still be using Bytes.
+// Unmap removes the whole mapping with munmap(2). It is safe to call more
+// than once and from several goroutines: once the mapping is gone, later
+// calls return nil. If munmap fails the mapping stays as it was (Bytes still
+// works) and Unmap can be called again: it never forgets memory that is
+// still mapped. No other goroutine may still be using Bytes.
 func (mp *Mapping) Unmap() error {
-	if !atomic.CompareAndSwapUint32(&mp.unmapped, 0, 1) {
+	if mp == nil {
 		return nil
 	}
-	if err := sysMunmap(uintptr(unsafe.Pointer(&mp.data[0])), uintptr(len(mp.data))); err != nil {
-		return opError("munmap", "", err, "")
+	mp.mu.Lock()
+	var err error
+	if mp.addr != 0 {
+		if err = sysMunmap(mp.addr, mp.size()); err == nil {
+			mp.data, mp.addr = nil, 0
+		} else {
+			err = opError("munmap", mp.name(), err, "")
+		}
+	}
+	mp.mu.Unlock()
+	return err
+}
+
+// Close is Unmap, so that a Mapping is an io.Closer.
+func (mp *Mapping) Close() error { return mp.Unmap() }
+
+// name is the file's name for errors.
+func (mp *Mapping) name() string {
+	if mp.file == nil {
+		return ""
+	}
+	return mp.file.name
+}
+
+// lockMapped locks mp and checks that it is mapped; on success the caller
+// must unlock mp.mu.
+func (mp *Mapping) lockMapped(op string) error {
+	if mp == nil {
+		return opError(op, "", errInvalid, "nil *Mapping")
+	}
+	mp.mu.Lock()
+	if mp.addr == 0 {
+		mp.mu.Unlock()
+		return opError(op, mp.name(), errInvalid, "the mapping is not mapped (unmapped, or a zero Mapping)")
 	}
 	return nil
 }
+
+// setData points data at length bytes from addr. The memory is outside the
+// Go heap, so turning the address into a pointer is safe; reading it through
+// *unsafe.Pointer says so to vet.
+func (mp *Mapping) setData(addr uintptr, length int) {
+	base := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+	mp.data = unsafe.Slice((*byte)(base), length)
+	mp.addr = addr
+}
+
+// roundUp rounds n up to a multiple of the power of two page. For an n from
+// a positive int and a page size far below half the address space it
+// cannot overflow.
+func roundUp(n, page uintptr) uintptr { return (n + page - 1) &^ (page - 1) }

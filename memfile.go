@@ -36,6 +36,11 @@ import (
 // nil *MemFile behave as closed files (their Fd is ^uintptr(0)); they never
 // touch descriptor 0.
 type MemFile struct {
+	// geom is what Map learned about the file (geom.go). It comes first:
+	// it holds 64-bit atomics, and on 32-bit platforms only the first word
+	// of an allocated struct is 64-bit aligned.
+	geom geomCache
+
 	// A MemFile is never compared or copied; being not comparable spares
 	// every program the equality function the compiler would generate.
 	_ [0]func()
@@ -51,9 +56,10 @@ type MemFile struct {
 // fileStat is what sysFstat reports: the file type and permission bits, the
 // size in bytes, and the allocated storage in 512-byte blocks (st_blocks).
 type fileStat struct {
-	mode   uint32
-	size   int64
-	blocks int64
+	mode    uint32
+	size    int64
+	blocks  int64 // -1 where unknown (FreeBSD's shm_stat reports the size in pages)
+	blksize int64 // st_blksize: on Linux the page size of a hugetlbfs file
 }
 
 const (

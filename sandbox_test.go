@@ -70,12 +70,22 @@ func installMemfdFilter(errno syscall.Errno) error {
 	if !ok {
 		return fmt.Errorf("no seccomp table for GOARCH %s", runtime.GOARCH)
 	}
+	return installErrnoFilter(a.memfd, errno)
+}
+
+// installErrnoFilter makes every thread of the process answer system call
+// nr with errno, and allows everything else.
+func installErrnoFilter(nr uintptr, errno syscall.Errno) error {
+	a, ok := seccompArches[runtime.GOARCH]
+	if !ok {
+		return fmt.Errorf("no seccomp table for GOARCH %s", runtime.GOARCH)
+	}
 	// struct seccomp_data: int nr at offset 0, __u32 arch at offset 4.
 	prog := []syscall.SockFilter{
 		{Code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS, K: 4},
 		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, K: a.auditArch, Jt: 0, Jf: 3},
 		{Code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS, K: 0},
-		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, K: uint32(a.memfd), Jt: 0, Jf: 1},
+		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, K: uint32(nr), Jt: 0, Jf: 1},
 		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetErrno | uint32(errno)},
 		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetAllow},
 	}

@@ -92,7 +92,9 @@ func (m *MemFile) Seals() (Seals, error) {
 	if e != 0 {
 		return 0, opError("fcntl(F_GET_SEALS)", m.name, e, "")
 	}
-	return sealsFromOS(uintptr(r)), nil
+	s := sealsFromOS(uintptr(r))
+	m.geom.noteSeals(s)
+	return s, nil
 }
 
 // AddSeals adds seals to the file in one fcntl(F_ADD_SEALS) call (Linux
@@ -130,5 +132,6 @@ func (m *MemFile) AddSeals(seals Seals) error {
 	if e != 0 {
 		return sealError(m.name, seals, e)
 	}
+	m.geom.noteSeals(seals)
 	return nil
 }

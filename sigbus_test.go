@@ -129,9 +129,9 @@ func TestSIGBUSRecoveredWithSetPanicOnFault(t *testing.T) {
 	}
 }
 
-// MapSealed refuses a file without SealShrink, so nothing is mapped that
-// could fault; with SealShrink in place the peer's truncate fails with EPERM
-// and every page stays readable.
+// MapSealed refuses a file without SealShrink and a write seal, so nothing
+// is mapped that could fault; with SealShrink and SealFutureWrite in place
+// the peer's truncate fails with EPERM and every page stays readable.
 func TestMapSealed(t *testing.T) {
 	checkNoFdLeak(t)
 	ps := syscall.Getpagesize()
@@ -148,6 +148,17 @@ func TestMapSealed(t *testing.T) {
 	t.Logf("unsealed: %v", err)
 
 	if err := m.AddSeals(memfile.SealShrink); err != nil {
+		t.Fatal(err)
+	}
+	// SealShrink alone is not enough: without a write seal a holder can
+	// punch a hole (TestMapSealedPunchedHole).
+	if _, err := m.MapSealed(0, 2*ps, 0); !errors.Is(err, memfile.ErrMissingSeals) || !strings.Contains(err.Error(), "lacks a write seal") {
+		t.Fatalf("MapSealed of a shrink-sealed file: %v; want ErrMissingSeals naming the write seal", err)
+	}
+	if !kernelAtLeast(5, 1) {
+		t.Skip("the rest needs SealFutureWrite (Linux 5.1)")
+	}
+	if err := m.AddSeals(memfile.SealFutureWrite); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := m.MapSealed(0, 2*ps, memfile.SealWrite); !errors.Is(err, memfile.ErrMissingSeals) || !strings.Contains(err.Error(), "lacks write") {

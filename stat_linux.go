@@ -18,5 +18,5 @@ func sysFstat(fd int) (fileStat, error) {
 	if _, e := ptrSyscallRetry(sysFstatNr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
 		return fileStat{}, e
 	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks)}, nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks), blksize: int64(st.Blksize)}, nil
 }

@@ -51,5 +51,5 @@ func sysFstat(fd int) (fileStat, error) {
 	if _, e := ptrStatx(fd, &st); e != 0 {
 		return fileStat{}, e
 	}
-	return fileStat{mode: uint32(st.mode), size: int64(st.size), blocks: int64(st.blocks)}, nil
+	return fileStat{mode: uint32(st.mode), size: int64(st.size), blocks: int64(st.blocks), blksize: int64(st.blksize)}, nil
 }

@@ -134,7 +134,7 @@ func sysFstat(fd int) (fileStat, error) {
 	if e != 0 {
 		return fileStat{}, e
 	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: -1}, nil
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: -1, blksize: int64(st.Blksize)}, nil
 }
 
 // sysMmap calls mmap(2). Syscall9 carries the offset words on every

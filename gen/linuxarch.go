@@ -41,12 +41,13 @@ var loong64Shim = map[string]string{
 	"asm/posix_types.h": "#include <asm-generic/posix_types.h>\n",
 	"asm/socket.h":      "#include <asm-generic/socket.h>\n",
 	"asm/sockios.h":     "#include <asm-generic/sockios.h>\n",
+	"asm/ioctl.h":       "#include <asm-generic/ioctl.h>\n",
 }
 
 const loong64ShimNote = "with the asm/ headers of Linux 6.1 arch/loongarch/include/uapi/asm (torvalds/linux) " +
 	"restated in the generator: unistd.h defines only __ARCH_WANT_SYS_CLONE and __ARCH_WANT_SYS_CLONE3 " +
 	"(no __ARCH_WANT_NEW_STAT, so no fstat/newfstatat before Linux 6.11), __BITS_PER_LONG is 64, " +
-	"fcntl.h/mman.h/types.h/posix_types.h/socket.h/sockios.h are the asm-generic ones; bookworm has no loong64 cross package, " +
+	"fcntl.h/mman.h/types.h/posix_types.h/socket.h/sockios.h/ioctl.h are the asm-generic ones; bookworm has no loong64 cross package, " +
 	"so linux/ and asm-generic/ come from the riscv64 cross package (no riscv64 asm/ header is read)"
 
 var linuxArches = []linuxArch{
@@ -115,6 +116,7 @@ var linuxConsts = []string{
 	"FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE",
 	"SPLICE_F_MOVE", "SPLICE_F_NONBLOCK", "SPLICE_F_MORE",
 	"STATX_BLOCKS", "SEEK_HOLE",
+	"HUGETLBFS_MAGIC", "TMPFS_MAGIC",
 }
 
 // linuxRenamed maps generated names to the UAPI macros they are read from,
@@ -135,7 +137,7 @@ func headerMacro(name string) string {
 }
 
 // linuxConstHeaders are included to read linuxConsts.
-var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h", "linux/mman.h", "linux/net.h", "linux/falloc.h"}
+var linuxConstHeaders = []string{"linux/memfd.h", "linux/fcntl.h", "linux/stat.h", "linux/mman.h", "linux/net.h", "linux/falloc.h", "linux/magic.h", "linux/fs.h"}
 
 // linuxConstSources are the headers (relative to the include directory)
 // that hold the definitions of linuxConsts; the Source lines name those of
@@ -144,5 +146,5 @@ var linuxConstSources = []string{
 	"linux/memfd.h", "asm-generic/hugetlb_encode.h", "linux/fcntl.h",
 	"asm/fcntl.h", "asm-generic/fcntl.h", "linux/stat.h", "linux/mman.h",
 	"asm/mman.h", "asm-generic/mman.h", "asm-generic/mman-common.h", "linux/net.h",
-	"linux/falloc.h",
+	"linux/falloc.h", "linux/magic.h", "linux/fs.h",
 }

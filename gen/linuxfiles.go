@@ -166,9 +166,6 @@ func xsysWhy(c string) string {
 	if strings.HasPrefix(c, "SPLICE_F_") {
 		return "kernel-internal include/linux/splice.h, not UAPI"
 	}
-	if c == "SEEK_HOLE" {
-		return "UAPI linux/fs.h (Linux 3.1+), a header the generator does not read"
-	}
 	return "Linux 6.3+"
 }
 
