@@ -92,7 +92,11 @@ func ExampleMemFile_Dup_child() {
 	}
 	fd, _ := dup.Release()
 	f := os.NewFile(fd, "for-the-child") // f owns the duplicate now
-	cmd := exec.Command("/bin/sh", "-c", "cat <&3")
+	// The child here is this test binary in its "cat3" role, which copies
+	// descriptor 3 to its output (as `sh -c 'cat <&3'` would, on machines
+	// that have a shell); a real program names its own child program.
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD=cat3")
 	cmd.ExtraFiles = []*os.File{f} // descriptor 3 in the child
 	cmd.Stdout = os.Stdout
 	err = cmd.Start()

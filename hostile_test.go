@@ -566,6 +566,30 @@ func childBombReceiver() int {
 	return 0
 }
 
+// enableMemoryController turns on cgroup v2's memory controller for the
+// root's children (a freshly booted machine, such as the real-kernel VMs,
+// has none enabled in /sys/fs/cgroup/cgroup.subtree_control), and turns it
+// off again when the test ends if it was off before.
+func enableMemoryController(t *testing.T) {
+	t.Helper()
+	const ctl = "/sys/fs/cgroup/cgroup.subtree_control"
+	on, err := os.ReadFile(ctl)
+	if err != nil {
+		t.Skipf("reading %s: %v", ctl, err)
+	}
+	if strings.Contains(" "+string(on), " memory") {
+		return
+	}
+	if err := os.WriteFile(ctl, []byte("+memory"), 0); err != nil {
+		t.Skipf("enabling the memory controller in %s: %v", ctl, err)
+	}
+	t.Cleanup(func() {
+		if err := os.WriteFile(ctl, []byte("-memory"), 0); err != nil {
+			t.Errorf("restoring %s (memory off): %v", ctl, err)
+		}
+	})
+}
+
 // memoryCgroup makes a child memory cgroup limited to limit bytes without
 // swap (cgroup v2 at /sys/fs/cgroup, or the v1 memory controller at
 // /sys/fs/cgroup/memory), and returns a function that moves a process into
@@ -581,6 +605,7 @@ func memoryCgroup(t *testing.T, limit int64) (join func(pid int) error) {
 	if c, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers"); err == nil && strings.Contains(" "+string(c), " memory") {
 		dir = "/sys/fs/cgroup/" + name
 		files = [][2]string{{"memory.max", fmt.Sprint(limit)}, {"memory.swap.max", "0"}}
+		enableMemoryController(t)
 	} else if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err == nil {
 		dir = "/sys/fs/cgroup/memory/" + name
 		files = [][2]string{{"memory.limit_in_bytes", fmt.Sprint(limit)}, {"memory.memsw.limit_in_bytes", fmt.Sprint(limit)}}

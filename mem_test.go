@@ -160,8 +160,13 @@ func TestMapHugePageExtent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Map at the second huge page: %v", err)
 	}
-	if err := mp.Advise(0, 1, memfile.AdviseDontNeed); err != nil {
+	// MADV_DONTNEED on hugetlb mappings needs Linux 5.18 ("mm: enable
+	// MADV_DONTNEED for hugetlb mappings"); before, the kernel answers
+	// EINVAL (seen on Debian's 5.10).
+	if err := mp.Advise(0, 1, memfile.AdviseDontNeed); kernelAtLeast(5, 18) && err != nil {
 		t.Errorf("Advise(DontNeed) of a 1-byte view of a huge page (rounded to the page): %v", err)
+	} else if !kernelAtLeast(5, 18) && err != nil && !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("Advise(DontNeed) of a huge page before Linux 5.18: %v, want nil or EINVAL", err)
 	}
 	if err := mp.Remap(huge + 1); err == nil || !errors.Is(err, syscall.EINVAL) {
 		t.Errorf("Remap past the end of the file: %v, want EINVAL", err)
@@ -327,8 +332,14 @@ func TestLockAndProtect(t *testing.T) {
 	if err := mp.Lock(true); err != nil && !errors.Is(err, memfile.ErrNotSupported) {
 		t.Errorf("Lock(onFault): %v", err)
 	}
-	if _, _, flags, _ := smapsEntry(t, addrOf(mp.Bytes())); kernelAtLeast(4, 4) && !hasFlag(flags, "lf") && !underEmulator() {
-		t.Errorf("after Lock(onFault) VmFlags are %q, want lf", flags)
+	// VM_LOCKONFAULT shows as "lf" in VmFlags; the Debian 5.10 and 6.1
+	// kernels print it as "??" (seen on every architecture booted by
+	// internal/kernels), 6.12 as "lf". Either way VM_LOCKED ("lo") is set.
+	if _, _, flags, _ := smapsEntry(t, addrOf(mp.Bytes())); kernelAtLeast(4, 4) && !underEmulator() {
+		onFault := hasFlag(flags, "lf") || (!kernelAtLeast(6, 12) && hasFlag(flags, "??"))
+		if !onFault || !hasFlag(flags, "lo") {
+			t.Errorf("after Lock(onFault) VmFlags are %q, want lo and lf (?? before 6.12)", flags)
+		}
 	}
 	if err := mp.Unlock(); err != nil {
 		t.Fatal(err)
@@ -543,12 +554,22 @@ func printMemReport(r memReport) int {
 	return 0
 }
 
+// rlimitMemlock is RLIMIT_MEMLOCK, which Go's syscall package does not
+// define: 9 on MIPS (arch/mips/include/uapi/asm/resource.h), 8 elsewhere
+// (asm-generic/resource.h).
+func rlimitMemlock() int {
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		return 9
+	}
+	return 8
+}
+
 // childMemlock drops to uid 65534 (no CAP_IPC_LOCK) under RLIMIT_MEMLOCK
 // 64 KiB, then tries to lock 1 MiB.
 func childMemlock() int {
 	r := memReport{Cases: map[string]memCase{}}
 	lim := syscall.Rlimit{Cur: 64 << 10, Max: 64 << 10}
-	if err := syscall.Setrlimit(8 /* RLIMIT_MEMLOCK */, &lim); err != nil {
+	if err := syscall.Setrlimit(rlimitMemlock(), &lim); err != nil {
 		r.Skip = "setrlimit(RLIMIT_MEMLOCK): " + err.Error()
 		return printMemReport(r)
 	}
@@ -704,13 +725,25 @@ func TestMemlockLimit(t *testing.T) {
 		t.Skip("qemu-user does not forward mlock faithfully: mlock2 is ENOSYS, and on mips mlock succeeds past RLIMIT_MEMLOCK")
 	}
 	r := runMemChild(t, "mem-memlock")
+	// Secret memory is charged to RLIMIT_MEMLOCK (as VM_LOCKED) by most
+	// kernels; Debian's riscv64 6.12 maps it without VM_LOCKED and does not
+	// charge it (seen under internal/kernels). Such a kernel is recorded,
+	// and then the secret must really be unlocked, not silently locked
+	// past the limit.
+	secretUncharged := func(c memCase) bool {
+		return c.Err == "" && c.Level == int(memfile.SecretMemory) && !hasFlag(c.Flags, "lo")
+	}
 	for _, k := range []string{"lock", "lock-onfault", "secret-or-locked-1MiB"} {
 		c := r.Cases[k]
+		if k == "secret-or-locked-1MiB" && secretUncharged(c) {
+			t.Logf("behaviour: %s: secret memory is not charged to RLIMIT_MEMLOCK (no VM_LOCKED): %+v", kernelRelease(t), c)
+			continue
+		}
 		if c.Err == "" || !strings.Contains(c.Err, "RLIMIT_MEMLOCK") {
 			t.Errorf("%s of 1 MiB under a 64 KiB limit: %+v; want an error naming RLIMIT_MEMLOCK", k, c)
 		}
 	}
-	if c := r.Cases["secret-1MiB"]; c.Err == "" || !(c.NotSupported || strings.Contains(c.Err, "RLIMIT_MEMLOCK")) {
+	if c := r.Cases["secret-1MiB"]; !secretUncharged(c) && (c.Err == "" || !(c.NotSupported || strings.Contains(c.Err, "RLIMIT_MEMLOCK"))) {
 		t.Errorf("NewSecret(1 MiB, SecretMemory) under a 64 KiB limit: %+v", c)
 	}
 	if c := r.Cases["secret-or-locked-16KiB"]; c.Err != "" || c.Level == 0 {

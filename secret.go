@@ -35,7 +35,9 @@ func (l SecretLevel) String() string {
 // Bytes and Close. Secret memory has no descriptor to read, write, seal or
 // share (memfd_secret files refuse read(2), write(2) and seals, and map only
 // MAP_SHARED); NewSecret closes the descriptor once the memory is mapped.
-// Its memory counts against RLIMIT_MEMLOCK at every level.
+// Its memory counts against RLIMIT_MEMLOCK at every level, except that
+// some kernels do not charge memfd_secret memory to it (seen: Debian's
+// riscv64 6.12, which maps it without VM_LOCKED).
 type Secret struct {
 	mp    *Mapping
 	level SecretLevel

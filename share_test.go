@@ -782,6 +782,17 @@ func TestAdoptAccessMode(t *testing.T) {
 // Dup shares the file offset (issue 13): a child that reads its descriptor
 // from the offset after the parent's Write reads nothing; after Seek(0) it
 // reads everything (ExampleMemFile_Dup_child).
+func init() {
+	// cat3 copies descriptor 3 (an inherited file) to standard output.
+	childModes["cat3"] = func() int {
+		if _, err := io.Copy(os.Stdout, os.NewFile(3, "inherited")); err != nil {
+			fmt.Fprintln(os.Stderr, "cat3:", err)
+			return 1
+		}
+		return 0
+	}
+}
+
 func TestDupSharesOffsetWithChild(t *testing.T) {
 	checkNoFdLeak(t)
 	m := mustCreate(t, "offset", memfile.Options{})
@@ -795,12 +806,13 @@ func TestDupSharesOffsetWithChild(t *testing.T) {
 		}
 		fd, _ := d.Release()
 		f := os.NewFile(fd, "dup")
-		cmd := exec.Command("/bin/sh", "-c", "cat <&3")
+		cmd := exec.Command(os.Args[0]) // the "cat3" child: copies descriptor 3 to stdout
+		cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD=cat3")
 		cmd.ExtraFiles = []*os.File{f}
 		out, err := cmd.Output()
 		f.Close()
 		if err != nil {
-			t.Skipf("running /bin/sh: %v", err)
+			t.Fatalf("the cat3 child: %v", err)
 		}
 		return string(out)
 	}

@@ -328,6 +328,18 @@ func TestFutureWriteSeal(t *testing.T) {
 		if err := file.AddSeals(baseSeals | memfile.SealFutureWrite); err != nil {
 			t.Skipf("cannot seal a huge-page file with SealFutureWrite: %v", err)
 		}
+		if !kernelAtLeast(5, 13) {
+			// Upstream hugetlbfs ignored the future-write seal before 5.13,
+			// so MapSealed refuses it there (a backport cannot be seen).
+			ro, err := file.MapSealed(0, 2*half, memfile.SealFutureWrite)
+			if err == nil {
+				ro.Unmap()
+			}
+			if !errors.Is(err, memfile.ErrMissingSeals) || !strings.Contains(err.Error(), "5.13") {
+				t.Errorf("MapSealed of a future-write-sealed huge-page file before Linux 5.13: %v; want ErrMissingSeals naming 5.13", err)
+			}
+			return
+		}
 		checkFutureWrite(t, file, view)
 	})
 }
@@ -359,4 +371,23 @@ func checkFutureWrite(t *testing.T, file *memfile.MemFile, view *memfile.Mapping
 	if err := syscall.Fallocate(int(file.Fd()), punchHole, 0, half); err != syscall.EPERM {
 		t.Errorf("fallocate(PUNCH_HOLE): %v, want EPERM", err)
 	}
+}
+
+// kernelAtLeast reports whether the running kernel's release (uname) is at
+// least major.minor.
+func kernelAtLeast(major, minor int) bool {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return true
+	}
+	var rel []byte
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		rel = append(rel, byte(c))
+	}
+	var maj, min int
+	fmt.Sscanf(string(rel), "%d.%d", &maj, &min)
+	return maj > major || maj == major && min >= minor
 }
