@@ -1,7 +1,6 @@
 package memfile
 
 import (
-	"errors"
 	"io"
 	"strconv"
 )
@@ -35,13 +34,13 @@ import (
 // descriptors than the receiver expected, or when the kernel had to discard
 // some because the control buffer was too small (MSG_CTRUNC). Every
 // descriptor that did arrive has been closed.
-var ErrDescriptorCount = errors.New("memfile: unexpected number of descriptors")
+var ErrDescriptorCount error = &sentinel{"unexpected number of descriptors"}
 
 // ErrNotAllocated is matched by the error of FromFdWithOptions (and
 // ReceiveConn) when AdoptOptions.FullyAllocated is demanded and the file has
 // holes, or lacks the write seal that keeps holes from being punched later:
 // reading it could allocate memory, charged to the reader.
-var ErrNotAllocated = errors.New("memfile: file is not fully allocated")
+var ErrNotAllocated error = &sentinel{"file is not fully allocated"}
 
 // UnixRights returns the SCM_RIGHTS control message that carries the
 // descriptors of files, for the oob argument of
