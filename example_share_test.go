@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 
 	"github.com/memfile-go/memfile"
@@ -92,11 +93,9 @@ func ExampleMemFile_Dup_child() {
 	}
 	fd, _ := dup.Release()
 	f := os.NewFile(fd, "for-the-child") // f owns the duplicate now
-	// The child here is this test binary in its "cat3" role, which copies
-	// descriptor 3 to its output (as `sh -c 'cat <&3'` would, on machines
-	// that have a shell); a real program names its own child program.
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD=cat3")
+	// The child copies descriptor 3 to its output, as `sh -c 'cat <&3'`
+	// would on a machine with a shell.
+	cmd := exampleChild("cat3")
 	cmd.ExtraFiles = []*os.File{f} // descriptor 3 in the child
 	cmd.Stdout = os.Stdout
 	err = cmd.Start()
@@ -130,4 +129,20 @@ func ExampleReceiveFiles() {
 	_, _, err = memfile.ReceiveFiles(fds[1], make([]byte, 8), 1, memfile.SealImmutable)
 	fmt.Println(errors.Is(err, memfile.ErrMissingSeals))
 	// Output: true
+}
+
+// exampleChild starts this test binary in one of its child roles (see
+// main_test.go), through the emulator that MEMFILE_TEST_EXEC names under
+// qemu-user. A real program would start its own child program here.
+func exampleChild(mode string) *exec.Cmd {
+	args := []string{os.Args[0]}
+	if exe, err := os.Executable(); err == nil {
+		args[0] = exe
+	}
+	if wrapper := os.Getenv("MEMFILE_TEST_EXEC"); wrapper != "" {
+		args = append(strings.Fields(wrapper), args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD="+mode)
+	return cmd
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"strconv"
@@ -806,8 +805,7 @@ func TestDupSharesOffsetWithChild(t *testing.T) {
 		}
 		fd, _ := d.Release()
 		f := os.NewFile(fd, "dup")
-		cmd := exec.Command(os.Args[0]) // the "cat3" child: copies descriptor 3 to stdout
-		cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD=cat3")
+		cmd := helperCommand(t, "cat3") // copies descriptor 3 to stdout
 		cmd.ExtraFiles = []*os.File{f}
 		out, err := cmd.Output()
 		f.Close()

@@ -313,17 +313,24 @@ step() {
 # vet_build GOOS ARCH...: go vet + go build with CGO_ENABLED=0.
 # Go 1.26's "go vet" refuses android/{386,amd64,arm} with CGO_ENABLED=0
 # ("requires external (cgo) linking, but cgo is not enabled", although vet
-# links nothing; Go 1.19 does not). Then vet is re-run with CGO_ENABLED=1,
-# which needs no C compiler for a package without cgo files (CC=false makes
-# sure none is used).
+# links nothing; Go 1.19 does not), and with CGO_ENABLED=1 it builds
+# runtime/cgo, whose gcc_android.c needs the NDK's headers. Then the same
+# file set is vetted as GOOS=linux with the android build tag (which selects
+# exactly the files GOOS=android does: checked with go list).
 vet_build() {
 	local goos=$1 a failed=0
 	shift
 	for a in "$@"; do
 		if ! step "$goos-$a.vet" env CGO_ENABLED=0 GOOS="$goos" GOARCH="$a" "$GO" vet . >"$LOGDIR/$goos-$a.vet.step"; then
 			if grep -q 'requires external (cgo) linking' "$LOGDIR/$goos-$a.vet.log"; then
-				echo "note $goos-$a.vet: cmd/go refuses vet with CGO_ENABLED=0 on $goos/$a (requires external linking); vetting with CGO_ENABLED=1 CC=false"
-				step "$goos-$a.vet-cgo" env CGO_ENABLED=1 CC=false GOOS="$goos" GOARCH="$a" "$GO" vet . || failed=1
+				echo "note $goos-$a.vet: cmd/go refuses vet with CGO_ENABLED=0 on $goos/$a (requires external linking); vetting its files as GOOS=linux -tags $goos"
+				files='{{join .GoFiles " "}} | {{join .TestGoFiles " "}} | {{join .XTestGoFiles " "}}'
+				if [ "$(CGO_ENABLED=0 GOOS=linux GOARCH="$a" "$GO" list -tags "$goos" -f "$files" .)" != \
+					"$(CGO_ENABLED=0 GOOS="$goos" GOARCH="$a" "$GO" list -f "$files" . 2>/dev/null)" ]; then
+					echo "FAIL $goos-$a.vet-tags: GOOS=linux -tags $goos selects other files than GOOS=$goos"
+					failed=1
+				fi
+				step "$goos-$a.vet-tags" env CGO_ENABLED=0 GOOS=linux GOARCH="$a" "$GO" vet -tags "$goos" . || failed=1
 			else
 				cat "$LOGDIR/$goos-$a.vet.step"
 				failed=1
