@@ -1,6 +1,7 @@
 package memfile
 
 import (
+	"runtime"
 	"syscall"
 	"unsafe"
 )
@@ -19,6 +20,40 @@ const (
 )
 
 // platformSeals are the seals FreeBSD has: no FutureWrite, no Exec.
+// How FreeBSD passes a 64-bit offset (offArgs in sys_unix.go): one
+// register on 64-bit systems; two words, low first, on i386; a pad word and
+// an even register pair, low word first, on arm (EABI). lseek takes it the
+// same way on 32-bit systems and returns it in two registers (lseekArgs32
+// and lseekResult32 in shmflags.go, unit-tested on the host).
+const (
+	abiWord64        = unsafe.Sizeof(uintptr(0)) == 8
+	abiPairPad       = runtime.GOARCH == "arm"
+	abiPairHighFirst = false
+	sysFtruncateNr   = _SYS_FTRUNCATE
+)
+
+func sysSeek(fd int, off int64, whence int) (int64, error) {
+	if e := inject(_SYS_LSEEK); e != 0 {
+		return 0, e
+	}
+	if abiWord64 {
+		r, _, e := syscall.Syscall(_SYS_LSEEK, uintptr(fd), uintptr(off), uintptr(whence))
+		return int64(r), errnoErr(e)
+	} else {
+		a := lseekArgs32(fd, off, whence, abiPairPad)
+		r0, r1, e := syscall.Syscall6(_SYS_LSEEK, uintptr(a[0]), uintptr(a[1]), uintptr(a[2]), uintptr(a[3]), uintptr(a[4]), 0)
+		return lseekResult32(uint32(r0), uint32(r1)), errnoErr(e)
+	}
+}
+
+func sysSendmsg(fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	return msgCall(_SYS_SENDMSG, fd, msg, flags)
+}
+
+func sysRecvmsg(fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	return msgCall(_SYS_RECVMSG, fd, msg, flags)
+}
+
 const platformSeals = SealSeal | SealShrink | SealGrow | SealWrite
 
 // FreeBSD's F_SEAL_* bits equal the public Seals values; this fails to
@@ -126,19 +161,11 @@ func sealError(name string, s Seals, err error) error { return freebsdSealError(
 // answers), shm_stat (sys/kern/uipc_shm.c) sets st_blocks to the object's
 // size in pages of its page size, not to the storage it holds.
 func sysFstat(fd int) (fileStat, error) {
-	if e := inject(_SYS_FSTAT); e != 0 {
-		return fileStat{}, e
-	}
-	var st syscall.Stat_t
-	_, _, e := syscall.Syscall(_SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
-	if e != 0 {
-		return fileStat{}, e
-	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: -1, blksize: int64(st.Blksize)}, nil
+	st, err := fstatStat(_SYS_FSTAT, fd)
+	st.blocks = -1
+	return st, err
 }
 
-// sysMmap calls mmap(2). Syscall9 carries the offset words on every
-// architecture: one on 64-bit, a low/high pair (padded on arm) on 32-bit.
 func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, error) {
 	if e := inject(_SYS_MMAP); e != 0 {
 		return 0, e

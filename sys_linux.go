@@ -1,12 +1,17 @@
 package memfile
 
 import (
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
 
-// Linux and Android: memfd_create(2) and the fcntl seal commands.
+// Linux and Android: every raw system call that only Linux has, and the ones
+// whose arguments differ by architecture. The numbers and the ABI facts
+// (abiWord64, abiPairPad, abiMmap, abiStat, abiSocketcall, abiMemfdSecret,
+// sys*Nr) come from the generated zsysnum_linux_<GOARCH>.go; every condition
+// on them is a constant, so each build keeps only its own arm.
 
 const (
 	sysPreadNr  = _SYS_PREAD64
@@ -21,6 +26,25 @@ const platformSeals = SealAll
 // compile if the generated constants ever disagree.
 var _ = [1]struct{}{}[(SealSeal^_F_SEAL_SEAL)|(SealShrink^_F_SEAL_SHRINK)|(SealGrow^_F_SEAL_GROW)|
 	(SealWrite^_F_SEAL_WRITE)|(SealFutureWrite^_F_SEAL_FUTURE_WRITE)|(SealExec^_F_SEAL_EXEC)]
+
+// The values of the generated abiMmap and abiStat.
+const (
+	abiMmapPlain = iota // mmap: six registers, the offset in bytes
+	abiMmap2            // mmap2: the offset in 4096-byte units
+	abiMmapOld          // old_mmap (s390x): one pointer to the six arguments
+
+	abiFstat   = iota // fstat into syscall.Stat_t
+	abiFstat64        // fstat64 into syscall.Stat_t (struct stat64)
+	abiStatx          // statx into statxBuf
+)
+
+// noSyscall stands for a call the GOARCH does not have; the code that
+// would make it is behind a false constant.
+const noSyscall = ^uintptr(0)
+
+// mmap2Unit is the unit of mmap2's offset on every architecture that has
+// it (mmap2(2)); not the page size.
+const mmap2Unit = 4096
 
 func sealsToOS(s Seals) uintptr   { return uintptr(s) }
 func sealsFromOS(r uintptr) Seals { return Seals(r) }
@@ -127,12 +151,12 @@ func createError(name string, o *Options, e syscall.Errno) error {
 		if o.HugePages != NoHugePages {
 			return opError("memfd_create", name, e, "huge pages need CAP_IPC_LOCK or membership of vm.hugetlb_shm_group, or a seccomp filter or container policy forbids memfd_create")
 		}
-		return opError("memfd_create", name, e, permissionHint)
+		return opError("memfd_create", name, e, permissionHint())
 	case syscall.EACCES:
 		if o.Exec == Executable {
 			return opError("memfd_create", name, e, "vm.memfd_noexec=2 forbids executable memory files; use NoExec")
 		}
-		return opError("memfd_create", name, e, permissionHint)
+		return opError("memfd_create", name, e, permissionHint())
 	case syscall.EINVAL, syscall.ENODEV:
 		if o.HugePages != NoHugePages {
 			// ENODEV: hugetlb_file_setup found no such page size.
@@ -170,4 +194,186 @@ func sealError(name string, s Seals, err error) error {
 		return opError(op, name, err, "the file is sealed against new seals (created without AllowSealing, or SealSeal added), or the descriptor is read-only")
 	}
 	return opError(op, name, err, "")
+}
+
+// permissionHint says what usually answers EPERM or EACCES to memfd_create.
+func permissionHint() string {
+	if runtime.GOOS == "android" {
+		return "an SELinux policy or the app seccomp filter forbids memfd_create on this device"
+	}
+	return "a seccomp filter or container policy forbids memfd_create"
+}
+
+// sysSeek is lseek(2), or _llseek where a long is 32 bits (the offset in
+// two registers, high word first, the result through a pointer).
+func sysSeek(fd int, off int64, whence int) (int64, error) {
+	if e := inject(sysSeekNr); e != 0 {
+		return 0, e
+	}
+	if abiWord64 {
+		r, _, e := syscall.Syscall(sysSeekNr, uintptr(fd), uintptr(off), uintptr(whence))
+		return int64(r), errnoErr(e)
+	} else {
+		var result int64
+		_, _, e := syscall.Syscall6(sysSeekNr, uintptr(fd), uintptr(off>>32), uintptr(off), uintptr(unsafe.Pointer(&result)), uintptr(whence), 0)
+		return result, errnoErr(e)
+	}
+}
+
+// sysMmap is mmap(2) as the GOARCH has it: mmap, mmap2 (the offset in
+// 4096-byte units) or s390x's old_mmap (one pointer to the six arguments).
+func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, error) {
+	if e := inject(sysMmapNr); e != 0 {
+		return 0, e
+	}
+	if abiMmap == abiMmapOld {
+		args := [6]uintptr{0, length, prot, flags, uintptr(fd), uintptr(off)}
+		r, _, e := syscall.Syscall(sysMmapNr, uintptr(unsafe.Pointer(&args)), 0, 0)
+		return r, errnoErr(e)
+	} else if abiMmap == abiMmap2 {
+		if off%mmap2Unit != 0 {
+			return 0, syscall.EINVAL
+		}
+		pgoff := off / mmap2Unit
+		if int64(uintptr(pgoff)) != pgoff {
+			return 0, syscall.EOVERFLOW
+		}
+		r, _, e := syscall.Syscall6(sysMmapNr, 0, length, prot, flags, uintptr(fd), uintptr(pgoff))
+		return r, errnoErr(e)
+	} else {
+		r, _, e := syscall.Syscall6(sysMmapNr, 0, length, prot, flags, uintptr(fd), uintptr(off))
+		return r, errnoErr(e)
+	}
+}
+
+// sysFstat is fstat(2), fstat64 or statx (abiStat).
+func sysFstat(fd int) (fileStat, error) {
+	if abiStat == abiStatx {
+		var st statxBuf
+		if _, e := ptrStatx(fd, &st); e != 0 {
+			return fileStat{}, e
+		}
+		return fileStat{mode: uint32(st.mode), size: int64(st.size), blocks: int64(st.blocks), blksize: int64(st.blksize)}, nil
+	} else {
+		return fstatStat(sysFstatNr, fd)
+	}
+}
+
+// statxBuf covers struct statx (linux/stat.h) up to stx_blocks; the kernel
+// writes the full 256 bytes.
+type statxBuf struct {
+	mask       uint32
+	blksize    uint32
+	attributes uint64
+	nlink      uint32
+	uid        uint32
+	gid        uint32
+	mode       uint16
+	_          uint16
+	ino        uint64
+	size       uint64
+	blocks     uint64
+	_          [256 - 56]byte
+}
+
+var emptyPath = [1]byte{0}
+
+// ptrStatx is statx(fd, "", AT_EMPTY_PATH, type|mode|size|blocks, st),
+// retried on EINTR.
+func ptrStatx(fd int, st *statxBuf) (uintptr, syscall.Errno) {
+	for {
+		r, e := ^uintptr(0), inject(_SYS_STATX)
+		if e == 0 {
+			r, _, e = syscall.Syscall6(_SYS_STATX, uintptr(fd), uintptr(unsafe.Pointer(&emptyPath[0])), _AT_EMPTY_PATH,
+				_STATX_TYPE|_STATX_MODE|_STATX_SIZE|_STATX_BLOCKS, uintptr(unsafe.Pointer(st)), 0)
+		}
+		if e != syscall.EINTR {
+			return r, e
+		}
+	}
+}
+
+// pageSizeOp names the step that finds a file's page size: on Linux it
+// comes with fstat (st_blksize is the huge page size of a hugetlbfs file).
+const pageSizeOp = fstatOp
+
+// sysPageSize returns the page size mappings of the file must follow.
+func sysPageSize(fd int, st fileStat) (int64, error) { return validPage(st.blksize), nil }
+
+// eaccesMaySeal says whether mmap's EACCES can mean a write seal: Linux
+// answers EPERM for a write-sealed file, EACCES only for a read-only
+// descriptor.
+const eaccesMaySeal = false
+
+// sysSendmsg and sysRecvmsg are sendmsg(2) and recvmsg(2), through
+// socketcall(2) where the direct calls are younger than memfd_create
+// (abiSocketcall: 386 and s390x, direct only since Linux 4.3).
+func sysSendmsg(fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	if abiSocketcall {
+		return socketcallMsg(_SOCKETCALL_SENDMSG, fd, msg, flags)
+	}
+	return msgCall(sysSendmsgNr, fd, msg, flags)
+}
+
+func sysRecvmsg(fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	if abiSocketcall {
+		return socketcallMsg(_SOCKETCALL_RECVMSG, fd, msg, flags)
+	}
+	return msgCall(sysRecvmsgNr, fd, msg, flags)
+}
+
+// socketcallArgs is the argument block socketcall(2) reads for sendmsg and
+// recvmsg: fd, msg and flags as unsigned longs (net/socket.c).
+type socketcallArgs struct {
+	fd    uintptr
+	msg   unsafe.Pointer
+	flags uintptr
+}
+
+// socketcallMsg makes socketcall(call, &{fd, msg, flags}); sysSendmsgNr is
+// __NR_socketcall where abiSocketcall is true.
+func socketcallMsg(call uintptr, fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	if e := inject(sysSendmsgNr); e != 0 {
+		return 0, e
+	}
+	args := socketcallArgs{uintptr(fd), unsafe.Pointer(msg), uintptr(flags)}
+	r, _, e := syscall.Syscall(sysSendmsgNr, call, uintptr(unsafe.Pointer(&args)), 0)
+	return int(r), errnoErr(e)
+}
+
+// offLenArgs splits fallocate's offset and length as the ABI passes two
+// 64-bit arguments from an even slot: one register each on 64-bit
+// systems, else a pair each in the order of abiPairHighFirst.
+func offLenArgs(off, n int64) (a, b, c, d uintptr) {
+	if abiWord64 {
+		return uintptr(off), uintptr(n), 0, 0
+	} else if abiPairHighFirst {
+		return uintptr(off >> 32), uintptr(off), uintptr(n >> 32), uintptr(n)
+	} else {
+		return uintptr(off), uintptr(off >> 32), uintptr(n), uintptr(n >> 32)
+	}
+}
+
+// haveMemfdSecret: the GOARCH defines memfd_secret, and this is not Android
+// (whose app seccomp filter does not allow it).
+const haveMemfdSecret = abiMemfdSecret && runtime.GOOS != "android"
+
+// secretMissing is the hint for memfd_secret's ENOSYS.
+func secretMissing() string {
+	if !haveMemfdSecret {
+		return "memfd_secret is not available on this architecture or on Android"
+	}
+	return "memfd_secret needs Linux 5.14 or later, enabled (the default since 6.5; before that boot with secretmem.enable=1) on a machine that can remove pages from the kernel's direct map"
+}
+
+// sysMemfdSecret is memfd_secret(2), or ENOSYS without it.
+func sysMemfdSecret(flags uintptr) (int, syscall.Errno) {
+	if !haveMemfdSecret {
+		return -1, syscall.ENOSYS
+	}
+	if e := inject(sysMemfdSecretNr); e != 0 {
+		return -1, e
+	}
+	r, _, e := syscall.Syscall(sysMemfdSecretNr, flags, 0, 0)
+	return int(r), e
 }

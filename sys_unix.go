@@ -9,8 +9,9 @@ import (
 
 // The raw system calls shared by Linux, Android and FreeBSD. Each returns the
 // bare syscall.Errno; the exported methods wrap it in an *Error. The numbers
-// come from the generated zsysnum_* files; calls whose arguments differ by
-// architecture (64-bit offsets, mmap) live in the per-architecture files.
+// come from the generated zsysnum_* files; the calls only one OS has, and
+// those whose arguments differ by architecture (mmap, lseek, fstat), are in
+// sys_linux.go and sys_freebsd.go.
 
 const platformSupported = true
 
@@ -88,6 +89,41 @@ func fcntlAgain(fd int, cmd, arg uintptr, e syscall.Errno) (int, syscall.Errno) 
 		r, e = fcntlErrno(fd, cmd, arg)
 	}
 	return r, e
+}
+
+// offArgs splits a 64-bit offset into the registers the ABI takes it in
+// (abiWord64, abiPairPad and abiPairHighFirst are constants: generated for
+// Linux, in sys_freebsd.go for FreeBSD): one register; two, low word first
+// (i386); or a pad word and the pair from an even slot (ARM EABI and MIPS
+// o32), low word first or, on big-endian MIPS, high word first.
+func offArgs(off int64) (a, b, c uintptr) {
+	if abiWord64 {
+		return uintptr(off), 0, 0
+	} else if !abiPairPad {
+		return uintptr(off), uintptr(off >> 32), 0
+	} else if abiPairHighFirst {
+		return 0, uintptr(off >> 32), uintptr(off)
+	} else {
+		return 0, uintptr(off), uintptr(off >> 32)
+	}
+}
+
+// msgCall makes sendmsg(2) or recvmsg(2) (nr) directly.
+func msgCall(nr uintptr, fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	if e := inject(nr); e != 0 {
+		return 0, e
+	}
+	r, _, e := syscall.Syscall(nr, uintptr(fd), uintptr(unsafe.Pointer(msg)), uintptr(flags))
+	return int(r), errnoErr(e)
+}
+
+// fstatStat is fstat(2) (nr: fstat or fstat64) into syscall.Stat_t.
+func fstatStat(nr uintptr, fd int) (fileStat, error) {
+	var st syscall.Stat_t
+	if _, e := ptrSyscallRetry(nr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
+		return fileStat{}, e
+	}
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks), blksize: int64(st.Blksize)}, nil
 }
 
 // bufPtr returns a pointer to p's first byte, or to a static byte for an
