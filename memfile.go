@@ -16,6 +16,10 @@
 // returns an error that matches ErrNotSupported.
 package memfile
 
+// The zsysnum_*.go, zconst_*.go and zsysnum_*_test.go files are written by
+// ./gen from the kernel headers and gen/freebsd.txt; see gen/README.md.
+//go:generate go run ./gen
+
 import (
 	"io"
 	"runtime"

@@ -174,3 +174,98 @@ func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, e
 	r, _, e := syscall.Syscall9(_SYS_MMAP, 0, length, prot, flags, uintptr(fd), a, b, c, 0)
 	return r, errnoErr(e)
 }
+
+// The mapping controls' system calls on FreeBSD. There is no mremap, no
+// MADV_POPULATE_*, no mlock2 and no transparent-huge-page advice.
+
+func sysMlock(addr, n uintptr, onFault bool) error {
+	if onFault {
+		return errNotSupportedErrno
+	}
+	if e := inject(_SYS_MLOCK); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_MLOCK, addr, n, 0)
+	return errnoErr(e)
+}
+
+func sysMremap(addr, old, n uintptr) (uintptr, error) { return 0, errNotSupportedErrno }
+
+func sysPopulate(addr, n uintptr, write bool) error { return errNotSupportedErrno }
+
+func populateHint(err error) string { return "" }
+
+// FreeBSD has no transparent-huge-page advice (-1), and names the core
+// dump advice MADV_NOCORE and MADV_CORE.
+const (
+	madvHugePage   = -1
+	madvNoHugePage = -1
+	madvDontDump   = _MADV_NOCORE
+	madvDoDump     = _MADV_CORE
+)
+
+// pageSizeOp names the step that finds a file's page size on FreeBSD.
+const pageSizeOp = "ioctl(FIOGSHMLPGCNF)"
+
+// sysPageSize returns the page size mappings of the file must follow.
+// FreeBSD's fstat reports PAGE_SIZE as st_blksize even for a SHM_LARGEPAGE
+// object, whose mappings must start and end on large-page boundaries
+// (shm_mmap_large in sys/kern/uipc_shm.c): ioctl(FIOGSHMLPGCNF) gives such an
+// object's page-size index into hw.pagesizes, and answers ENOTTY for any
+// other object.
+func sysPageSize(fd int, st fileStat) (int64, error) {
+	if e := inject(_SYS_IOCTL); e != 0 {
+		return 0, e
+	}
+	var conf shmLargepageConf
+	_, _, e := syscall.Syscall(_SYS_IOCTL, uintptr(fd), _FIOGSHMLPGCNF, uintptr(unsafe.Pointer(&conf)))
+	if e == syscall.ENOTTY {
+		return validPage(st.blksize), nil
+	}
+	if e != 0 {
+		return 0, e
+	}
+	var sizes [pageSizeSlots]uint64
+	n, e := sysPageSizes(&sizes)
+	if e != 0 {
+		return 0, e
+	}
+	if conf.psind <= 0 || int(conf.psind) >= n {
+		return 0, syscall.EINVAL
+	}
+	return validPage(int64(sizes[conf.psind])), nil
+}
+
+// eaccesMaySeal says whether mmap's EACCES can mean a write seal: FreeBSD's shm_mmap (sys/kern/uipc_shm.c) answers EACCES for a shared writable
+// mapping of a write-sealed object, as for a read-only descriptor.
+const eaccesMaySeal = true
+
+// writeSeals names the seal that forbids deallocating pages (fspacectl's
+// SPACECTL_DEALLOC, refused with EPERM by shm_fspacectl in
+// sys/kern/uipc_shm.c), for MapSealed's error. FreeBSD has no future-write
+// seal.
+const writeSeals = "write"
+
+// checkFaultProof has nothing to add on FreeBSD: an object with SealShrink
+// and SealWrite can neither shrink nor lose pages, and a large-page object
+// allocates all its pages when it is sized.
+func (m *MemFile) checkFaultProof(have Seals) (populate bool, err error) { return false, nil }
+
+func (mp *Mapping) populateRead() error { return nil }
+
+// FreeBSD's control messages: no descriptor travels in any message but
+// SCM_RIGHTS, and with MSG_CTRUNC the kernel copies as much of a message as
+// fits without changing its cmsg_len (kern_recvit in sys/kern/uipc_syscalls.c).
+// O_PATH (FreeBSD 14) is not told apart: such a descriptor fails the seal
+// check.
+const (
+	scmPidfd    = 0
+	cmsgCutsLen = false
+	oPath       = 0
+)
+
+// checkAllocated: FreeBSD's fstat of a shm object has not been checked to
+// report the allocated storage in st_blocks, so the demand is refused.
+func checkAllocated(int, fileStat) (string, error) {
+	return "", unsupportedError("fstat", "", ErrNotSupported, "AdoptOptions.FullyAllocated is checked on Linux only")
+}

@@ -2,6 +2,7 @@ package memfile
 
 import (
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -376,4 +377,162 @@ func sysMemfdSecret(flags uintptr) (int, syscall.Errno) {
 	}
 	r, _, e := syscall.Syscall(sysMemfdSecretNr, flags, 0, 0)
 	return int(r), e
+}
+
+// The mapping controls' system calls on Linux and Android.
+
+// sysMlock uses mlock(2), or for onFault mlock2(2) with MLOCK_ONFAULT.
+func sysMlock(addr, n uintptr, onFault bool) error {
+	nr, flags := uintptr(_SYS_MLOCK), uintptr(0)
+	if onFault {
+		nr, flags = _SYS_MLOCK2, _MLOCK_ONFAULT
+	}
+	if e := inject(nr); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(nr, addr, n, flags)
+	return errnoErr(e)
+}
+
+// sysMremap resizes a mapping with mremap(2) and MREMAP_MAYMOVE.
+func sysMremap(addr, old, n uintptr) (uintptr, error) {
+	if e := inject(_SYS_MREMAP); e != 0 {
+		return 0, e
+	}
+	r, _, e := syscall.Syscall6(_SYS_MREMAP, addr, old, n, _MREMAP_MAYMOVE, 0, 0)
+	return r, errnoErr(e)
+}
+
+// sysPopulate uses madvise(MADV_POPULATE_READ/WRITE), Linux 5.14+; older
+// kernels answer EINVAL.
+func sysPopulate(addr, n uintptr, write bool) error {
+	advice := uintptr(_MADV_POPULATE_READ)
+	if write {
+		advice = _MADV_POPULATE_WRITE
+	}
+	return sysMadvise(addr, n, advice)
+}
+
+// populateHint explains an MADV_POPULATE_* failure.
+func populateHint(err error) string {
+	switch err {
+	case syscall.EFAULT:
+		return "a page could not be filled, so touching it would fault with SIGBUS (a hole that a full tmpfs or an empty huge-page pool cannot back, or a page past the end of a file that shrank)"
+	case errNoMemory:
+		return "out of memory, or for a huge-page file out of huge pages"
+	}
+	return ""
+}
+
+// Linux's values for the advice that FreeBSD lacks or names differently.
+const (
+	madvHugePage   = _MADV_HUGEPAGE
+	madvNoHugePage = _MADV_NOHUGEPAGE
+	madvDontDump   = _MADV_DONTDUMP
+	madvDoDump     = _MADV_DODUMP
+)
+
+// Linux's control messages: SCM_PIDFD is 0x04 in include/linux/socket.h
+// (Linux 6.5+, the same on every architecture; a socket with SO_PASSPIDFD
+// gets one with every message), and with MSG_CTRUNC the kernel shortens an
+// SCM_RIGHTS message's cmsg_len to the descriptors it installed
+// (scm_detach_fds in net/core/scm.c), and writes SCM_PIDFD whole or not at
+// all (scm_pidfd_recv).
+const (
+	scmPidfd    = 0x04
+	cmsgCutsLen = true
+	oPath       = _O_PATH
+	seekSet     = 0 // SEEK_SET and SEEK_CUR, the same on every system
+	seekCur     = 1
+)
+
+// checkAllocated reports why the file fd (with fstat result st) is not fully
+// allocated, or "" if it is: st_blocks (512-byte units) must cover the size,
+// and lseek(SEEK_HOLE) from 0 must find the first hole at the end, for
+// storage allocated past the end (fallocate with FALLOC_FL_KEEP_SIZE) counts
+// in st_blocks too. The file offset is restored afterwards.
+func checkAllocated(fd int, st fileStat) (string, error) {
+	if st.blocks*512 < st.size {
+		return "is sparse: " + strconv.FormatInt(st.blocks*512, 10) + " of its " + strconv.FormatInt(st.size, 10) + " bytes are allocated", nil
+	}
+	if st.size == 0 {
+		return "", nil
+	}
+	cur, err := sysSeek(fd, 0, seekCur)
+	if err != nil {
+		return "", opError("lseek", "", err, "")
+	}
+	hole, err := sysSeek(fd, 0, _SEEK_HOLE)
+	if _, rerr := sysSeek(fd, cur, seekSet); err == nil && rerr != nil {
+		err = rerr
+	}
+	if err != nil {
+		return "", opError("lseek(SEEK_HOLE)", "", err, "")
+	}
+	if hole < st.size {
+		return "has a hole at offset " + strconv.FormatInt(hole, 10) + " of " + strconv.FormatInt(st.size, 10) + " bytes (its storage lies past the end)", nil
+	}
+	return "", nil
+}
+
+// sysFallocate is fallocate(2), retried on EINTR; offLenArgs packs the
+// offset and the length as the ABI takes them.
+func sysFallocate(fd int, mode uintptr, off, n int64) syscall.Errno {
+	a, b, c, d := offLenArgs(off, n)
+	_, e := syscall6Retry(_SYS_FALLOCATE, uintptr(fd), mode, a, b, c, d)
+	return e
+}
+
+// sysCopy makes one call of method from in to out, moving at most n bytes.
+func sysCopy(method copyMethod, out, in, n int) (int, syscall.Errno) {
+	var nr uintptr
+	var r uintptr
+	var e syscall.Errno
+	switch method {
+	case viaSendfile:
+		nr = sysSendfileNr
+		if e = inject(nr); e == 0 {
+			r, _, e = syscall.Syscall6(nr, uintptr(out), uintptr(in), 0, uintptr(n), 0, 0)
+		}
+	case viaSplice:
+		nr = _SYS_SPLICE
+		if e = inject(nr); e == 0 {
+			r, _, e = syscall.Syscall6(nr, uintptr(in), 0, uintptr(out), 0, uintptr(n), 0)
+		}
+	default:
+		nr = _SYS_COPY_FILE_RANGE
+		if e = inject(nr); e == 0 {
+			r, _, e = syscall.Syscall6(nr, uintptr(in), 0, uintptr(out), 0, uintptr(n), 0)
+		}
+	}
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), 0
+}
+
+// sysExecveat is execveat(fd, "", argv, envv, AT_EMPTY_PATH), retried on
+// EINTR; it returns only on failure. On Android it answers ENOSYS without
+// the call (the app seccomp filter kills the process for execveat).
+func sysExecveat(fd int, argv, envv []*byte) syscall.Errno {
+	empty := [1]byte{0}
+	e := syscall.ENOSYS
+	for runtime.GOOS != "android" {
+		if e = inject(_SYS_EXECVEAT); e == 0 {
+			_, _, e = syscall.RawSyscall6(_SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])),
+				uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), _AT_EMPTY_PATH, 0)
+		}
+		if e != syscall.EINTR {
+			break
+		}
+	}
+	runtime.KeepAlive(argv)
+	runtime.KeepAlive(envv)
+	return e
+}
+
+// sysOpenat is openat(AT_FDCWD, path, flags), retried on EINTR.
+func sysOpenat(path *byte, flags uintptr) (uintptr, syscall.Errno) {
+	dirfd := _AT_FDCWD // a variable: the negative constant does not convert to uintptr
+	return ptrSyscallRetry(_SYS_OPENAT, uintptr(dirfd), unsafe.Pointer(path), flags)
 }

@@ -279,3 +279,29 @@ func fileKind(mode uint32) string {
 	}
 	return "file of unknown type"
 }
+
+// The mapping controls' system calls that Linux and FreeBSD share.
+
+func sysMadvise(addr, n, advice uintptr) error {
+	if e := inject(_SYS_MADVISE); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_MADVISE, addr, n, advice)
+	return errnoErr(e)
+}
+
+func sysMprotect(addr, n, prot uintptr) error {
+	if e := inject(_SYS_MPROTECT); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_MPROTECT, addr, n, prot)
+	return errnoErr(e)
+}
+
+func sysMunlock(addr, n uintptr) error {
+	if e := inject(_SYS_MUNLOCK); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_MUNLOCK, addr, n, 0)
+	return errnoErr(e)
+}
