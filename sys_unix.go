@@ -91,6 +91,16 @@ func fcntlAgain(fd int, cmd, arg uintptr, e syscall.Errno) (int, syscall.Errno) 
 	return r, e
 }
 
+// rawCall makes the system call nr with three integer arguments, once
+// (munmap, madvise, mprotect, munlock: none blocks, so none sees EINTR).
+func rawCall(nr, a1, a2, a3 uintptr) error {
+	if e := inject(nr); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(nr, a1, a2, a3)
+	return errnoErr(e)
+}
+
 // offArgs splits a 64-bit offset into the registers the ABI takes it in
 // (abiWord64, abiPairPad and abiPairHighFirst are constants: generated for
 // Linux, in sys_freebsd.go for FreeBSD): one register; two, low word first
@@ -253,13 +263,7 @@ func sysFtruncate(fd int, size int64) error {
 	return errnoErr(e)
 }
 
-func sysMunmap(addr, length uintptr) error {
-	if e := inject(_SYS_MUNMAP); e != 0 {
-		return e
-	}
-	_, _, e := syscall.Syscall(_SYS_MUNMAP, addr, length, 0)
-	return errnoErr(e)
-}
+func sysMunmap(addr, length uintptr) error { return rawCall(_SYS_MUNMAP, addr, length, 0) }
 
 // fileKind names the file type in an fstat mode, for error messages.
 func fileKind(mode uint32) string {
@@ -282,26 +286,8 @@ func fileKind(mode uint32) string {
 
 // The mapping controls' system calls that Linux and FreeBSD share.
 
-func sysMadvise(addr, n, advice uintptr) error {
-	if e := inject(_SYS_MADVISE); e != 0 {
-		return e
-	}
-	_, _, e := syscall.Syscall(_SYS_MADVISE, addr, n, advice)
-	return errnoErr(e)
-}
+func sysMadvise(addr, n, advice uintptr) error { return rawCall(_SYS_MADVISE, addr, n, advice) }
 
-func sysMprotect(addr, n, prot uintptr) error {
-	if e := inject(_SYS_MPROTECT); e != 0 {
-		return e
-	}
-	_, _, e := syscall.Syscall(_SYS_MPROTECT, addr, n, prot)
-	return errnoErr(e)
-}
+func sysMprotect(addr, n, prot uintptr) error { return rawCall(_SYS_MPROTECT, addr, n, prot) }
 
-func sysMunlock(addr, n uintptr) error {
-	if e := inject(_SYS_MUNLOCK); e != 0 {
-		return e
-	}
-	_, _, e := syscall.Syscall(_SYS_MUNLOCK, addr, n, 0)
-	return errnoErr(e)
-}
+func sysMunlock(addr, n uintptr) error { return rawCall(_SYS_MUNLOCK, addr, n, 0) }
