@@ -40,9 +40,9 @@ import (
 // nil *MemFile behave as closed files (their Fd is ^uintptr(0)); they never
 // touch descriptor 0.
 type MemFile struct {
-	// geom is what Map learned about the file (geom.go). It comes first:
-	// it holds 64-bit atomics, and on 32-bit platforms only the first word
-	// of an allocated struct is 64-bit aligned.
+	// geom is what Map learned about the file (geomCache in mapping.go). It
+	// comes first: it holds 64-bit atomics, and on 32-bit platforms only the
+	// first word of an allocated struct is 64-bit aligned.
 	geom geomCache
 
 	// A MemFile is never compared or copied; being not comparable spares
@@ -266,7 +266,27 @@ func (m *MemFile) ReadAt(p []byte, off int64) (int, error) {
 // file, which write(2) cannot write (hugetlbfs has no write): Map it. On
 // FreeBSD a huge-page file never grows on write: size it with Truncate first
 // (writing at the end gives io.ErrShortWrite).
-func (m *MemFile) Write(p []byte) (int, error) { return m.writeAll("write", p, -1) }
+func (m *MemFile) Write(p []byte) (int, error) {
+	if err := m.incref("write"); err != nil {
+		return 0, err
+	}
+	n := 0
+	var err error
+	for n < len(p) {
+		k, e := sysWrite(m.fd, p[n:])
+		if e != nil {
+			err = opError("write", m.name, e, writeHint(e))
+			break
+		}
+		if k == 0 {
+			err = opError("write", m.name, io.ErrShortWrite, "")
+			break
+		}
+		n += k
+	}
+	m.decref() // nothing above can panic, so no defer (smaller code)
+	return n, err
+}
 
 // WriteAt writes p at offset off with pwrite(2), without moving the file
 // offset. Errors: as for Write; EINVAL for a negative off.
@@ -274,36 +294,28 @@ func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, opError("pwrite", m.Name(), errInvalid, "negative offset")
 	}
-	return m.writeAll("pwrite", p, off)
-}
-
-// writeAll writes all of p with write(2) at the file offset (off < 0) or
-// with pwrite(2) at off, until done or a call fails; op names the call.
-func (m *MemFile) writeAll(op string, p []byte, off int64) (int, error) {
-	if err := m.incref(op); err != nil {
+	if err := m.incref("pwrite"); err != nil {
 		return 0, err
 	}
+	// Write's loop again, on purpose: one loop shared by both, with a branch
+	// for the call, measured 1-3 % slower for 4 KiB writes
+	// (TestPairedOverhead), whether Write and WriteAt were inlined around it
+	// or not.
 	n := 0
 	var err error
 	for n < len(p) {
-		var k int
-		var e error
-		if off < 0 {
-			k, e = sysWrite(m.fd, p[n:])
-		} else {
-			k, e = sysPwrite(m.fd, p[n:], off+int64(n))
-		}
+		k, e := sysPwrite(m.fd, p[n:], off+int64(n))
 		if e != nil {
-			err = opError(op, m.name, e, writeHint(e))
+			err = opError("pwrite", m.name, e, writeHint(e))
 			break
 		}
 		if k == 0 {
-			err = opError(op, m.name, io.ErrShortWrite, "")
+			err = opError("pwrite", m.name, io.ErrShortWrite, "")
 			break
 		}
 		n += k
 	}
-	m.decref() // nothing above can panic, so no defer (smaller code)
+	m.decref()
 	return n, err
 }
 

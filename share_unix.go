@@ -10,8 +10,9 @@ import (
 // Control messages and raw sendmsg/recvmsg for Linux, Android and FreeBSD.
 // The message layout (struct cmsghdr, its alignment) and the MSG_* flags
 // come from package syscall, which defines them for every GOARCH of both
-// systems; the system calls themselves are made here, through the per-arch
-// sysSendmsg/sysRecvmsg (share_sendmsg.go, share_socketcall.go).
+// systems; the system calls themselves are sysSendmsg/sysRecvmsg
+// (sys_linux.go, through socketcall where abiSocketcall says so, and
+// sys_freebsd.go).
 
 const (
 	msgCtrunc      = syscall.MSG_CTRUNC
