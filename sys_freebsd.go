@@ -30,6 +30,7 @@ const (
 	abiPairPad       = runtime.GOARCH == "arm"
 	abiPairHighFirst = false
 	sysFtruncateNr   = _SYS_FTRUNCATE
+	sysFstatNr       = _SYS_FSTAT
 )
 
 func sysSeek(fd int, off int64, whence int) (int64, error) {
@@ -161,7 +162,7 @@ func sealError(name string, s Seals, err error) error { return freebsdSealError(
 // answers), shm_stat (sys/kern/uipc_shm.c) sets st_blocks to the object's
 // size in pages of its page size, not to the storage it holds.
 func sysFstat(fd int) (fileStat, error) {
-	st, err := fstatStat(_SYS_FSTAT, fd)
+	st, err := fstatStat(fd)
 	st.blocks = -1
 	return st, err
 }

@@ -33,7 +33,9 @@ const (
 	abiMmapPlain = iota // mmap: six registers, the offset in bytes
 	abiMmap2            // mmap2: the offset in 4096-byte units
 	abiMmapOld          // old_mmap (s390x): one pointer to the six arguments
+)
 
+const (
 	abiFstat   = iota // fstat into syscall.Stat_t
 	abiFstat64        // fstat64 into syscall.Stat_t (struct stat64)
 	abiStatx          // statx into statxBuf
@@ -256,7 +258,7 @@ func sysFstat(fd int) (fileStat, error) {
 		}
 		return fileStat{mode: uint32(st.mode), size: int64(st.size), blocks: int64(st.blocks), blksize: int64(st.blksize)}, nil
 	} else {
-		return fstatStat(sysFstatNr, fd)
+		return fstatStat(fd)
 	}
 }
 

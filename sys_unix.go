@@ -92,7 +92,7 @@ func fcntlAgain(fd int, cmd, arg uintptr, e syscall.Errno) (int, syscall.Errno) 
 }
 
 // rawCall makes the system call nr with three integer arguments, once
-// (munmap, madvise, mprotect, munlock: none blocks, so none sees EINTR).
+// (madvise, mprotect, munlock: none blocks, so none sees EINTR).
 func rawCall(nr, a1, a2, a3 uintptr) error {
 	if e := inject(nr); e != 0 {
 		return e
@@ -127,10 +127,11 @@ func msgCall(nr uintptr, fd int, msg *syscall.Msghdr, flags int) (int, error) {
 	return int(r), errnoErr(e)
 }
 
-// fstatStat is fstat(2) (nr: fstat or fstat64) into syscall.Stat_t.
-func fstatStat(nr uintptr, fd int) (fileStat, error) {
+// fstatStat is fstat(2) (sysFstatNr: fstat, or fstat64 on 32-bit Linux)
+// into syscall.Stat_t.
+func fstatStat(fd int) (fileStat, error) {
 	var st syscall.Stat_t
-	if _, e := ptrSyscallRetry(nr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
+	if _, e := ptrSyscallRetry(sysFstatNr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
 		return fileStat{}, e
 	}
 	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks), blksize: int64(st.Blksize)}, nil
@@ -263,7 +264,16 @@ func sysFtruncate(fd int, size int64) error {
 	return errnoErr(e)
 }
 
-func sysMunmap(addr, length uintptr) error { return rawCall(_SYS_MUNMAP, addr, length, 0) }
+// sysMunmap has rawCall's body rather than calling it: Unmap, which inlines
+// it, then passes two arguments, not four (Map + Unmap is a hot path, and
+// the footprint program's code stays the same size).
+func sysMunmap(addr, length uintptr) error {
+	if e := inject(_SYS_MUNMAP); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_MUNMAP, addr, length, 0)
+	return errnoErr(e)
+}
 
 // fileKind names the file type in an fstat mode, for error messages.
 func fileKind(mode uint32) string {
