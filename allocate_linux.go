@@ -40,16 +40,7 @@ func (m *MemFile) Allocate(offset, length int64, keepSize bool) error {
 		return err
 	}
 	defer m.decref()
-	var e syscall.Errno
-	for {
-		if e = inject(_SYS_FALLOCATE); e == 0 {
-			a, b, c, d := offLenArgs(offset, length)
-			_, _, e = syscall.Syscall6(_SYS_FALLOCATE, uintptr(m.fd), mode, a, b, c, d)
-		}
-		if e != syscall.EINTR {
-			break
-		}
-	}
+	e := sysFallocate(m.fd, mode, offset, length)
 	switch e {
 	case 0:
 		return nil

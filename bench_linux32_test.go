@@ -8,7 +8,7 @@ import (
 )
 
 // Baseline pieces for 32-bit Linux: fstat64, mmap2 and _llseek, as the
-// library uses there (see bench_test.go and sys_linux_32bit.go).
+// library uses there (see bench_test.go and sys_linux.go).
 
 func rawFstat(fd int) (mode uint32, size int64, e syscall.Errno) {
 	var st syscall.Stat_t

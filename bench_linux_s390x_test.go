@@ -6,7 +6,7 @@ import (
 )
 
 // Baseline pieces for linux/s390x, whose mmap is old_mmap with an argument
-// block (see bench_test.go and sys_linux_s390x.go).
+// block (see bench_test.go and sysMmap in sys_linux.go).
 
 func rawFstat(fd int) (mode uint32, size int64, e syscall.Errno) {
 	var st syscall.Stat_t

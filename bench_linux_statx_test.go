@@ -8,7 +8,7 @@ import (
 )
 
 // Baseline pieces for the 64-bit Linux ports whose size comes from statx
-// (see bench_test.go and stat_linux_statx.go).
+// (see bench_test.go and sysFstat in sys_linux.go).
 
 func rawFstat(fd int) (mode uint32, size int64, e syscall.Errno) {
 	var st statxBuf

@@ -77,34 +77,6 @@ func useCopyFileRange() bool {
 	return v == 1
 }
 
-// sysCopy makes one call of method from in to out, moving at most n bytes.
-func sysCopy(method copyMethod, out, in, n int) (int, syscall.Errno) {
-	var nr uintptr
-	var r uintptr
-	var e syscall.Errno
-	switch method {
-	case viaSendfile:
-		nr = sysSendfileNr
-		if e = inject(nr); e == 0 {
-			r, _, e = syscall.Syscall6(nr, uintptr(out), uintptr(in), 0, uintptr(n), 0, 0)
-		}
-	case viaSplice:
-		nr = _SYS_SPLICE
-		if e = inject(nr); e == 0 {
-			r, _, e = syscall.Syscall6(nr, uintptr(in), 0, uintptr(out), 0, uintptr(n), 0)
-		}
-	default:
-		nr = _SYS_COPY_FILE_RANGE
-		if e = inject(nr); e == 0 {
-			r, _, e = syscall.Syscall6(nr, uintptr(in), 0, uintptr(out), 0, uintptr(n), 0)
-		}
-	}
-	if e != 0 {
-		return 0, e
-	}
-	return int(r), 0
-}
-
 // kernelCopy runs the routes in methods in turn, each on the descriptor that
 // conn gives its callback (through run: the RawConn's Read or Write), until
 // done (EOF, or remain bytes moved), an error, or every route refused. The

@@ -3,7 +3,6 @@ package memfile
 import (
 	"runtime"
 	"syscall"
-	"unsafe"
 )
 
 // Exec replaces the current process with the program in the file, as
@@ -70,20 +69,7 @@ func (m *MemFile) Exec(argv, envv []string) error {
 	if st.mode&0111 == 0 {
 		return opError(op, m.name, syscall.EACCES, noExecHint)
 	}
-	empty := [1]byte{0}
-	e := syscall.ENOSYS
-	for runtime.GOOS != "android" {
-		if e = inject(_SYS_EXECVEAT); e == 0 {
-			_, _, e = syscall.RawSyscall6(_SYS_EXECVEAT, uintptr(m.fd), uintptr(unsafe.Pointer(&empty[0])),
-				uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])), _AT_EMPTY_PATH, 0)
-		}
-		if e != syscall.EINTR {
-			break
-		}
-	}
-	runtime.KeepAlive(argvp)
-	runtime.KeepAlive(envvp)
-	if e != syscall.ENOSYS {
+	if e := sysExecveat(m.fd, argvp, envvp); e != syscall.ENOSYS {
 		return opError(op, m.name, e, execHint(e))
 	}
 	// No execveat: the path of the descriptor in /proc.

@@ -44,7 +44,7 @@ func (m *MemFile) Map(offset int64, length int, mode MapMode) (*Mapping, error) 
 	// an end that overflows takes the fstat path), and every return
 	// decrefs.
 	end := offset + int64(length)
-	// The size and page size, from the cache (geom.go) if they tell enough:
+	// The size and page size, from the cache (geomCache in mapping.go) if they tell enough:
 	// on a file seen with SealShrink, a size read after that is a lower
 	// bound for ever.
 	var err error

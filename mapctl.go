@@ -3,8 +3,9 @@ package memfile
 import "strconv"
 
 // Mapping controls: advice, populating, locking, protection and resizing.
-// The system calls are in mapctl_linux.go and mapctl_freebsd.go; elsewhere
-// every control returns an error matching ErrNotSupported.
+// The system calls are in sys_unix.go, sys_linux.go and sys_freebsd.go;
+// elsewhere (sys_other.go) every control returns an error matching
+// ErrNotSupported.
 
 // Advice is a hint for Advise about how a mapping will be used.
 type Advice uint8

@@ -309,3 +309,29 @@ func (mp *Mapping) Remap(length int) error {
 	mp.setData(addr, length)
 	return nil
 }
+
+// adviceToOS returns the platform's MADV_* value for a.
+func adviceToOS(a Advice) (uintptr, bool) {
+	v := -1
+	switch a {
+	case AdviseNormal:
+		v = _MADV_NORMAL
+	case AdviseRandom:
+		v = _MADV_RANDOM
+	case AdviseSequential:
+		v = _MADV_SEQUENTIAL
+	case AdviseWillNeed:
+		v = _MADV_WILLNEED
+	case AdviseDontNeed:
+		v = _MADV_DONTNEED
+	case AdviseHugePage:
+		v = madvHugePage
+	case AdviseNoHugePage:
+		v = madvNoHugePage
+	case AdviseDontDump:
+		v = madvDontDump
+	case AdviseDoDump:
+		v = madvDoDump
+	}
+	return uintptr(v), v >= 0
+}

@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkMapUnmapSealed measures Map+Unmap of 1 MiB of a file sealed
-// against shrinking, which needs no fstat (the size cache in geom.go),
+// against shrinking, which needs no fstat (the size cache, geomCache in mapping.go),
 // against the bare mmap+munmap that golang.org/x/sys/unix.Mmap makes (x/sys
 // adds its own bookkeeping on top). Run:
 //

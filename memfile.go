@@ -16,6 +16,10 @@
 // returns an error that matches ErrNotSupported.
 package memfile
 
+// The zsysnum_*.go, zconst_*.go and zsysnum_*_test.go files are written by
+// ./gen from the kernel headers and gen/freebsd.txt; see gen/README.md.
+//go:generate go run ./gen
+
 import (
 	"io"
 	"runtime"
@@ -36,9 +40,9 @@ import (
 // nil *MemFile behave as closed files (their Fd is ^uintptr(0)); they never
 // touch descriptor 0.
 type MemFile struct {
-	// geom is what Map learned about the file (geom.go). It comes first:
-	// it holds 64-bit atomics, and on 32-bit platforms only the first word
-	// of an allocated struct is 64-bit aligned.
+	// geom is what Map learned about the file (geomCache in mapping.go). It
+	// comes first: it holds 64-bit atomics, and on 32-bit platforms only the
+	// first word of an allocated struct is 64-bit aligned.
 	geom geomCache
 
 	// A MemFile is never compared or copied; being not comparable spares
@@ -293,6 +297,10 @@ func (m *MemFile) WriteAt(p []byte, off int64) (int, error) {
 	if err := m.incref("pwrite"); err != nil {
 		return 0, err
 	}
+	// Write's loop again, on purpose: one loop shared by both, with a branch
+	// for the call, measured 1-3 % slower for 4 KiB writes
+	// (TestPairedOverhead), whether Write and WriteAt were inlined around it
+	// or not.
 	n := 0
 	var err error
 	for n < len(p) {

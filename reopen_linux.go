@@ -2,7 +2,6 @@ package memfile
 
 import (
 	"syscall"
-	"unsafe"
 )
 
 // ReopenReadOnly returns a new MemFile for a new, read-only open file
@@ -32,17 +31,7 @@ func (m *MemFile) ReopenReadOnly() (*MemFile, error) {
 	defer m.decref()
 	var buf [32]byte
 	path := procFdPath(&buf, m.fd)
-	var fd uintptr
-	var e syscall.Errno
-	dirfd := _AT_FDCWD // a variable: the negative constant does not convert to uintptr
-	for {
-		if e = inject(_SYS_OPENAT); e == 0 {
-			fd, _, e = syscall.Syscall6(_SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)), _O_RDONLY|_O_CLOEXEC, 0, 0, 0)
-		}
-		if e != syscall.EINTR {
-			break
-		}
-	}
+	fd, e := sysOpenat(path, _O_RDONLY|_O_CLOEXEC)
 	if e != 0 {
 		hint := ""
 		switch e {

@@ -9,7 +9,7 @@ func newSecretMemory(size int) (*Mapping, error) {
 	if e != 0 {
 		switch e {
 		case syscall.ENOSYS:
-			return nil, unsupportedError("memfd_secret", "", e, secretMissing)
+			return nil, unsupportedError("memfd_secret", "", e, secretMissing())
 		case syscall.EMFILE, syscall.ENFILE:
 			return nil, opError("memfd_secret", "", e, "out of file descriptors: close some or raise RLIMIT_NOFILE")
 		}

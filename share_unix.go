@@ -10,8 +10,9 @@ import (
 // Control messages and raw sendmsg/recvmsg for Linux, Android and FreeBSD.
 // The message layout (struct cmsghdr, its alignment) and the MSG_* flags
 // come from package syscall, which defines them for every GOARCH of both
-// systems; the system calls themselves are made here, through the per-arch
-// sysSendmsg/sysRecvmsg (share_sendmsg.go, share_socketcall.go).
+// systems; the system calls themselves are sysSendmsg/sysRecvmsg
+// (sys_linux.go, through socketcall where abiSocketcall says so, and
+// sys_freebsd.go).
 
 const (
 	msgCtrunc      = syscall.MSG_CTRUNC
@@ -70,15 +71,8 @@ func hostCmsgLayout() *cmsgLayout {
 // bytes of data went.
 func sendmsgOnce(sock int, data, oob []byte) (int, error) {
 	var iov syscall.Iovec
-	iov.Base = &data[0]
-	iov.SetLen(len(data))
 	var msg syscall.Msghdr
-	msg.Iov = &iov
-	msg.Iovlen = 1
-	if len(oob) > 0 {
-		msg.Control = &oob[0]
-		msg.SetControllen(len(oob))
-	}
+	setMsghdr(&msg, &iov, data, oob)
 	for {
 		n, err := sysSendmsg(sock, &msg, msgNosignal)
 		if err != errInterrupted {
@@ -123,15 +117,8 @@ func recvmsgOnce(sock int, buf, oob []byte) (r recvResult, err error) {
 // recvmsgFlags is one recvmsg call with flags, started again after EINTR.
 func recvmsgFlags(sock int, buf, oob []byte, flags int) (n, oobn, rflags int, err error) {
 	var iov syscall.Iovec
-	iov.Base = &buf[0]
-	iov.SetLen(len(buf))
 	var msg syscall.Msghdr
-	msg.Iov = &iov
-	msg.Iovlen = 1
-	if len(oob) > 0 {
-		msg.Control = &oob[0]
-		msg.SetControllen(len(oob))
-	}
+	setMsghdr(&msg, &iov, buf, oob)
 	for {
 		n, err = sysRecvmsg(sock, &msg, flags)
 		if err != errInterrupted {
@@ -142,4 +129,17 @@ func recvmsgFlags(sock int, buf, oob []byte, flags int) (n, oobn, rflags int, er
 		return 0, 0, 0, err
 	}
 	return n, int(msg.Controllen), int(msg.Flags), nil
+}
+
+// setMsghdr points msg at one data buffer, p (not empty), through iov, and
+// at the control buffer oob, if any.
+func setMsghdr(msg *syscall.Msghdr, iov *syscall.Iovec, p, oob []byte) {
+	iov.Base = &p[0]
+	iov.SetLen(len(p))
+	msg.Iov = iov
+	msg.Iovlen = 1
+	if len(oob) > 0 {
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+	}
 }

@@ -216,8 +216,8 @@ func TestLseek32(t *testing.T) {
 	}
 }
 
-// offArgs is shared by Linux and FreeBSD on 386 (offset_386.go) and on arm
-// (offset_pair.go): running this on linux/386 (natively) and linux/arm
+// offArgs (sys_unix.go) is shared by Linux and FreeBSD on 386 and on arm,
+// whose ABI constants agree: running this on linux/386 (natively) and linux/arm
 // (under qemu) checks the words FreeBSD's ftruncate, pread, pwrite and mmap
 // get, the same layout as lseekArgs32's offset words.
 func TestOffArgs32(t *testing.T) {

@@ -1,6 +1,7 @@
 package memfile
 
 import (
+	"runtime"
 	"syscall"
 	"unsafe"
 )
@@ -19,6 +20,41 @@ const (
 )
 
 // platformSeals are the seals FreeBSD has: no FutureWrite, no Exec.
+// How FreeBSD passes a 64-bit offset (offArgs in sys_unix.go): one
+// register on 64-bit systems; two words, low first, on i386; a pad word and
+// an even register pair, low word first, on arm (EABI). lseek takes it the
+// same way on 32-bit systems and returns it in two registers (lseekArgs32
+// and lseekResult32 in shmflags.go, unit-tested on the host).
+const (
+	abiWord64        = unsafe.Sizeof(uintptr(0)) == 8
+	abiPairPad       = runtime.GOARCH == "arm"
+	abiPairHighFirst = false
+	sysFtruncateNr   = _SYS_FTRUNCATE
+	sysFstatNr       = _SYS_FSTAT
+)
+
+func sysSeek(fd int, off int64, whence int) (int64, error) {
+	if e := inject(_SYS_LSEEK); e != 0 {
+		return 0, e
+	}
+	if abiWord64 {
+		r, _, e := syscall.Syscall(_SYS_LSEEK, uintptr(fd), uintptr(off), uintptr(whence))
+		return int64(r), errnoErr(e)
+	} else {
+		a := lseekArgs32(fd, off, whence, abiPairPad)
+		r0, r1, e := syscall.Syscall6(_SYS_LSEEK, uintptr(a[0]), uintptr(a[1]), uintptr(a[2]), uintptr(a[3]), uintptr(a[4]), 0)
+		return lseekResult32(uint32(r0), uint32(r1)), errnoErr(e)
+	}
+}
+
+func sysSendmsg(fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	return msgCall(_SYS_SENDMSG, fd, msg, flags)
+}
+
+func sysRecvmsg(fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	return msgCall(_SYS_RECVMSG, fd, msg, flags)
+}
+
 const platformSeals = SealSeal | SealShrink | SealGrow | SealWrite
 
 // FreeBSD's F_SEAL_* bits equal the public Seals values; this fails to
@@ -126,19 +162,11 @@ func sealError(name string, s Seals, err error) error { return freebsdSealError(
 // answers), shm_stat (sys/kern/uipc_shm.c) sets st_blocks to the object's
 // size in pages of its page size, not to the storage it holds.
 func sysFstat(fd int) (fileStat, error) {
-	if e := inject(_SYS_FSTAT); e != 0 {
-		return fileStat{}, e
-	}
-	var st syscall.Stat_t
-	_, _, e := syscall.Syscall(_SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0)
-	if e != 0 {
-		return fileStat{}, e
-	}
-	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: -1, blksize: int64(st.Blksize)}, nil
+	st, err := fstatStat(fd)
+	st.blocks = -1
+	return st, err
 }
 
-// sysMmap calls mmap(2). Syscall9 carries the offset words on every
-// architecture: one on 64-bit, a low/high pair (padded on arm) on 32-bit.
 func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, error) {
 	if e := inject(_SYS_MMAP); e != 0 {
 		return 0, e
@@ -146,4 +174,99 @@ func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, e
 	a, b, c := offArgs(off)
 	r, _, e := syscall.Syscall9(_SYS_MMAP, 0, length, prot, flags, uintptr(fd), a, b, c, 0)
 	return r, errnoErr(e)
+}
+
+// The mapping controls' system calls on FreeBSD. There is no mremap, no
+// MADV_POPULATE_*, no mlock2 and no transparent-huge-page advice.
+
+func sysMlock(addr, n uintptr, onFault bool) error {
+	if onFault {
+		return errNotSupportedErrno
+	}
+	if e := inject(_SYS_MLOCK); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(_SYS_MLOCK, addr, n, 0)
+	return errnoErr(e)
+}
+
+func sysMremap(addr, old, n uintptr) (uintptr, error) { return 0, errNotSupportedErrno }
+
+func sysPopulate(addr, n uintptr, write bool) error { return errNotSupportedErrno }
+
+func populateHint(err error) string { return "" }
+
+// FreeBSD has no transparent-huge-page advice (-1), and names the core
+// dump advice MADV_NOCORE and MADV_CORE.
+const (
+	madvHugePage   = -1
+	madvNoHugePage = -1
+	madvDontDump   = _MADV_NOCORE
+	madvDoDump     = _MADV_CORE
+)
+
+// pageSizeOp names the step that finds a file's page size on FreeBSD.
+const pageSizeOp = "ioctl(FIOGSHMLPGCNF)"
+
+// sysPageSize returns the page size mappings of the file must follow.
+// FreeBSD's fstat reports PAGE_SIZE as st_blksize even for a SHM_LARGEPAGE
+// object, whose mappings must start and end on large-page boundaries
+// (shm_mmap_large in sys/kern/uipc_shm.c): ioctl(FIOGSHMLPGCNF) gives such an
+// object's page-size index into hw.pagesizes, and answers ENOTTY for any
+// other object.
+func sysPageSize(fd int, st fileStat) (int64, error) {
+	if e := inject(_SYS_IOCTL); e != 0 {
+		return 0, e
+	}
+	var conf shmLargepageConf
+	_, _, e := syscall.Syscall(_SYS_IOCTL, uintptr(fd), _FIOGSHMLPGCNF, uintptr(unsafe.Pointer(&conf)))
+	if e == syscall.ENOTTY {
+		return validPage(st.blksize), nil
+	}
+	if e != 0 {
+		return 0, e
+	}
+	var sizes [pageSizeSlots]uint64
+	n, e := sysPageSizes(&sizes)
+	if e != 0 {
+		return 0, e
+	}
+	if conf.psind <= 0 || int(conf.psind) >= n {
+		return 0, syscall.EINVAL
+	}
+	return validPage(int64(sizes[conf.psind])), nil
+}
+
+// eaccesMaySeal says whether mmap's EACCES can mean a write seal: FreeBSD's shm_mmap (sys/kern/uipc_shm.c) answers EACCES for a shared writable
+// mapping of a write-sealed object, as for a read-only descriptor.
+const eaccesMaySeal = true
+
+// writeSeals names the seal that forbids deallocating pages (fspacectl's
+// SPACECTL_DEALLOC, refused with EPERM by shm_fspacectl in
+// sys/kern/uipc_shm.c), for MapSealed's error. FreeBSD has no future-write
+// seal.
+const writeSeals = "write"
+
+// checkFaultProof has nothing to add on FreeBSD: an object with SealShrink
+// and SealWrite can neither shrink nor lose pages, and a large-page object
+// allocates all its pages when it is sized.
+func (m *MemFile) checkFaultProof(have Seals) (populate bool, err error) { return false, nil }
+
+func (mp *Mapping) populateRead() error { return nil }
+
+// FreeBSD's control messages: no descriptor travels in any message but
+// SCM_RIGHTS, and with MSG_CTRUNC the kernel copies as much of a message as
+// fits without changing its cmsg_len (kern_recvit in sys/kern/uipc_syscalls.c).
+// O_PATH (FreeBSD 14) is not told apart: such a descriptor fails the seal
+// check.
+const (
+	scmPidfd    = 0
+	cmsgCutsLen = false
+	oPath       = 0
+)
+
+// checkAllocated: FreeBSD's fstat of a shm object has not been checked to
+// report the allocated storage in st_blocks, so the demand is refused.
+func checkAllocated(int, fileStat) (string, error) {
+	return "", unsupportedError("fstat", "", ErrNotSupported, "AdoptOptions.FullyAllocated is checked on Linux only")
 }

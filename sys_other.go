@@ -2,7 +2,9 @@
 
 package memfile
 
-import "errors"
+import (
+	"errors"
+)
 
 // Every other operating system: the package compiles so that portable
 // programs can import it without build tags, and every constructor returns an
@@ -65,3 +67,69 @@ type errnoStub uintptr
 
 func (errnoStub) Error() string { return ErrNotSupported.Error() }
 func (errnoStub) Unwrap() error { return ErrNotSupported }
+
+// No Mapping can exist here (Map is not defined and MapSealed fails), so
+// every control fails as for an unmapped Mapping, or says it is not
+// supported.
+
+func (mp *Mapping) Advise(offset, length int, advice Advice) error {
+	return unsupportedError("madvise", "", ErrNotSupported, "")
+}
+
+func (mp *Mapping) Populate(write bool) (Populated, error) {
+	return 0, unsupportedError("madvise", "", ErrNotSupported, "")
+}
+
+func (mp *Mapping) Lock(onFault bool) error {
+	return unsupportedError("mlock", "", ErrNotSupported, "")
+}
+
+func (mp *Mapping) Unlock() error { return unsupportedError("munlock", "", ErrNotSupported, "") }
+
+func (mp *Mapping) Protect(mode MapMode) error {
+	return unsupportedError("mprotect", "", ErrNotSupported, "")
+}
+
+func (mp *Mapping) Remap(length int) error {
+	return unsupportedError("mremap", "", ErrNotSupported, "")
+}
+
+const writeSeals = "write"
+
+func (m *MemFile) checkFaultProof(have Seals) (bool, error) { return false, ErrNotSupported }
+
+func (mp *Mapping) populateRead() error { return ErrNotSupported }
+
+// Sharing on other operating systems: the exported functions in share.go
+// and share_conn.go return errors matching ErrNotSupported before they
+// reach any of these.
+
+const (
+	msgCtrunc    = 0
+	msgTrunc     = 0
+	controlExtra = 0
+	fcntlGetfl   = 0
+	oAccmode     = 0
+	oRdonly      = 0
+	oRdwr        = 0
+	oPath        = 0
+)
+
+var (
+	errPipe       = errors.New("broken pipe")
+	errAgain      = errors.New("resource temporarily unavailable")
+	errMsgSize    = errors.New("message too long")
+	errFileTooBig = errors.New("file too large")
+)
+
+type recvResult struct {
+	n, oobn, flags int
+	eof            bool
+}
+
+func rightsSpace(int) int                                 { return 0 }
+func unixRights([]int) []byte                             { return nil }
+func hostCmsgLayout() *cmsgLayout                         { return &cmsgLayout{lenSize: 4, hdrLen: 12, dataOff: 12, align: 4} }
+func sendmsgOnce(int, []byte, []byte) (int, error)        { return 0, ErrNotSupported }
+func recvmsgOnce(int, []byte, []byte) (recvResult, error) { return recvResult{}, ErrNotSupported }
+func checkAllocated(int, fileStat) (string, error)        { return "", ErrNotSupported }

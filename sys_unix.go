@@ -9,8 +9,9 @@ import (
 
 // The raw system calls shared by Linux, Android and FreeBSD. Each returns the
 // bare syscall.Errno; the exported methods wrap it in an *Error. The numbers
-// come from the generated zsysnum_* files; calls whose arguments differ by
-// architecture (64-bit offsets, mmap) live in the per-architecture files.
+// come from the generated zsysnum_* files; the calls only one OS has, and
+// those whose arguments differ by architecture (mmap, lseek, fstat), are in
+// sys_linux.go and sys_freebsd.go.
 
 const platformSupported = true
 
@@ -88,6 +89,52 @@ func fcntlAgain(fd int, cmd, arg uintptr, e syscall.Errno) (int, syscall.Errno) 
 		r, e = fcntlErrno(fd, cmd, arg)
 	}
 	return r, e
+}
+
+// rawCall makes the system call nr with three integer arguments, once
+// (madvise, mprotect, munlock: none blocks, so none sees EINTR).
+func rawCall(nr, a1, a2, a3 uintptr) error {
+	if e := inject(nr); e != 0 {
+		return e
+	}
+	_, _, e := syscall.Syscall(nr, a1, a2, a3)
+	return errnoErr(e)
+}
+
+// offArgs splits a 64-bit offset into the registers the ABI takes it in
+// (abiWord64, abiPairPad and abiPairHighFirst are constants: generated for
+// Linux, in sys_freebsd.go for FreeBSD): one register; two, low word first
+// (i386); or a pad word and the pair from an even slot (ARM EABI and MIPS
+// o32), low word first or, on big-endian MIPS, high word first.
+func offArgs(off int64) (a, b, c uintptr) {
+	if abiWord64 {
+		return uintptr(off), 0, 0
+	} else if !abiPairPad {
+		return uintptr(off), uintptr(off >> 32), 0
+	} else if abiPairHighFirst {
+		return 0, uintptr(off >> 32), uintptr(off)
+	} else {
+		return 0, uintptr(off), uintptr(off >> 32)
+	}
+}
+
+// msgCall makes sendmsg(2) or recvmsg(2) (nr) directly.
+func msgCall(nr uintptr, fd int, msg *syscall.Msghdr, flags int) (int, error) {
+	if e := inject(nr); e != 0 {
+		return 0, e
+	}
+	r, _, e := syscall.Syscall(nr, uintptr(fd), uintptr(unsafe.Pointer(msg)), uintptr(flags))
+	return int(r), errnoErr(e)
+}
+
+// fstatStat is fstat(2) (sysFstatNr: fstat, or fstat64 on 32-bit Linux)
+// into syscall.Stat_t.
+func fstatStat(fd int) (fileStat, error) {
+	var st syscall.Stat_t
+	if _, e := ptrSyscallRetry(sysFstatNr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
+		return fileStat{}, e
+	}
+	return fileStat{mode: uint32(st.Mode), size: int64(st.Size), blocks: int64(st.Blocks), blksize: int64(st.Blksize)}, nil
 }
 
 // bufPtr returns a pointer to p's first byte, or to a static byte for an
@@ -217,6 +264,9 @@ func sysFtruncate(fd int, size int64) error {
 	return errnoErr(e)
 }
 
+// sysMunmap has rawCall's body rather than calling it: Unmap, which inlines
+// it, then passes two arguments, not four (Map + Unmap is a hot path, and
+// the footprint program's code stays the same size).
 func sysMunmap(addr, length uintptr) error {
 	if e := inject(_SYS_MUNMAP); e != 0 {
 		return e
@@ -243,3 +293,11 @@ func fileKind(mode uint32) string {
 	}
 	return "file of unknown type"
 }
+
+// The mapping controls' system calls that Linux and FreeBSD share.
+
+func sysMadvise(addr, n, advice uintptr) error { return rawCall(_SYS_MADVISE, addr, n, advice) }
+
+func sysMprotect(addr, n, prot uintptr) error { return rawCall(_SYS_MPROTECT, addr, n, prot) }
+
+func sysMunlock(addr, n uintptr) error { return rawCall(_SYS_MUNLOCK, addr, n, 0) }

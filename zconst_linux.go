@@ -14,89 +14,68 @@
 // Source: linux/ppc64le: /usr/powerpc64le-linux-gnu/include/{linux/memfd.h, asm-generic/hugetlb_encode.h, linux/fcntl.h, asm/fcntl.h, asm-generic/fcntl.h, linux/stat.h, linux/mman.h, asm/mman.h, asm-generic/mman-common.h, linux/net.h, linux/falloc.h, linux/magic.h, linux/fs.h} (Debian package linux-libc-dev-ppc64el-cross 6.1.4-1cross1)
 // Source: linux/riscv64: /usr/riscv64-linux-gnu/include/{linux/memfd.h, asm-generic/hugetlb_encode.h, linux/fcntl.h, asm/fcntl.h, asm-generic/fcntl.h, linux/stat.h, linux/mman.h, asm/mman.h, asm-generic/mman.h, asm-generic/mman-common.h, linux/net.h, linux/falloc.h, linux/magic.h, linux/fs.h} (Debian package linux-libc-dev-riscv64-cross 6.1.4-1cross1)
 // Source: linux/s390x: /usr/s390x-linux-gnu/include/{linux/memfd.h, asm-generic/hugetlb_encode.h, linux/fcntl.h, asm/fcntl.h, asm-generic/fcntl.h, linux/stat.h, linux/mman.h, asm/mman.h, asm-generic/mman.h, asm-generic/mman-common.h, linux/net.h, linux/falloc.h, linux/magic.h, linux/fs.h} (Debian package linux-libc-dev-s390x-cross 6.1.4-1cross1)
-// Source: golang.org/x/sys@v0.50.0 unix/zerrors_linux.go (Go module proxy, go mod download) for MFD_NOEXEC_SEAL, MFD_EXEC, F_SEAL_EXEC, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, which the Linux 6.1 UAPI headers lack (Linux 6.3+; kernel-internal include/linux/splice.h, not UAPI)
+// Source: golang.org/x/sys@v0.50.0 unix/zerrors_linux.go (Go module proxy, go mod download) for MFD_NOEXEC_SEAL, MFD_EXEC, F_SEAL_EXEC, which the Linux 6.1 UAPI headers lack (Linux 6.3+)
 // Each header set was read with cpp as noted in zsysnum_linux_<GOARCH>.go.
+
+//go:build linux
 
 package memfile
 
 // Linux UAPI constants that are the same on every GOARCH (and on android).
 const (
-	_MFD_CLOEXEC          = 0x1
-	_MFD_ALLOW_SEALING    = 0x2
-	_MFD_HUGETLB          = 0x4
-	_MFD_NOEXEC_SEAL      = 0x8  // golang.org/x/sys v0.50.0; Linux 6.3+
-	_MFD_EXEC             = 0x10 // golang.org/x/sys v0.50.0; Linux 6.3+
-	_MFD_HUGE_SHIFT       = 26
-	_MFD_HUGE_MASK        = 0x3f
-	_MFD_HUGE_64KB        = 0x40000000
-	_MFD_HUGE_512KB       = 0x4c000000
-	_MFD_HUGE_1MB         = 0x50000000
-	_MFD_HUGE_2MB         = 0x54000000
-	_MFD_HUGE_8MB         = 0x5c000000
-	_MFD_HUGE_16MB        = 0x60000000
-	_MFD_HUGE_32MB        = 0x64000000
-	_MFD_HUGE_256MB       = 0x70000000
-	_MFD_HUGE_512MB       = 0x74000000
-	_MFD_HUGE_1GB         = 0x78000000
-	_MFD_HUGE_2GB         = 0x7c000000
-	_MFD_HUGE_16GB        = 0x88000000
-	_F_ADD_SEALS          = 1033
-	_F_GET_SEALS          = 1034
-	_F_SEAL_SEAL          = 0x1
-	_F_SEAL_SHRINK        = 0x2
-	_F_SEAL_GROW          = 0x4
-	_F_SEAL_WRITE         = 0x8
-	_F_SEAL_FUTURE_WRITE  = 0x10
-	_F_SEAL_EXEC          = 0x20 // golang.org/x/sys v0.50.0; Linux 6.3+
-	_F_DUPFD_CLOEXEC      = 1030
-	_F_GETFD              = 1
-	_F_SETFD              = 2
-	_FD_CLOEXEC           = 0x1
-	_F_GETFL              = 3
-	_O_ACCMODE            = 0x3
-	_O_RDONLY             = 0x0
-	_O_RDWR               = 0x2
-	_AT_FDCWD             = -100
-	_AT_EMPTY_PATH        = 0x1000
-	_STATX_TYPE           = 0x1
-	_STATX_MODE           = 0x2
-	_STATX_SIZE           = 0x200
-	_PROT_READ            = 0x1
-	_PROT_WRITE           = 0x2
-	_MAP_SHARED           = 0x1
-	_MAP_PRIVATE          = 0x2
-	_S_IFMT               = 0xf000
-	_S_IFREG              = 0x8000
-	_SOCKETCALL_SENDMSG   = 0x10
-	_SOCKETCALL_RECVMSG   = 0x11
-	_O_WRONLY             = 0x1
-	_O_CLOEXEC            = 0x80000
-	_O_PATH               = 0x200000
-	_F_SETFL              = 4
-	_PROT_NONE            = 0x0
-	_PROT_EXEC            = 0x4
-	_MAP_FIXED            = 0x10
-	_MADV_NORMAL          = 0x0
-	_MADV_RANDOM          = 0x1
-	_MADV_SEQUENTIAL      = 0x2
-	_MADV_WILLNEED        = 0x3
-	_MADV_DONTNEED        = 0x4
-	_MADV_REMOVE          = 0x9
-	_MADV_HUGEPAGE        = 0xe
-	_MADV_NOHUGEPAGE      = 0xf
-	_MADV_DONTDUMP        = 0x10
-	_MADV_DODUMP          = 0x11
-	_MADV_POPULATE_READ   = 0x16
-	_MADV_POPULATE_WRITE  = 0x17
-	_MREMAP_MAYMOVE       = 0x1
-	_MLOCK_ONFAULT        = 0x1
-	_FALLOC_FL_KEEP_SIZE  = 0x1
-	_FALLOC_FL_PUNCH_HOLE = 0x2
-	_SPLICE_F_MOVE        = 0x1 // golang.org/x/sys v0.50.0; kernel-internal include/linux/splice.h, not UAPI
-	_SPLICE_F_NONBLOCK    = 0x2 // golang.org/x/sys v0.50.0; kernel-internal include/linux/splice.h, not UAPI
-	_SPLICE_F_MORE        = 0x4 // golang.org/x/sys v0.50.0; kernel-internal include/linux/splice.h, not UAPI
-	_STATX_BLOCKS         = 0x400
-	_SEEK_HOLE            = 0x4
-	_HUGETLBFS_MAGIC      = 0x958458f6
-	_TMPFS_MAGIC          = 0x1021994
+	_MFD_CLOEXEC         = 0x1
+	_MFD_ALLOW_SEALING   = 0x2
+	_MFD_HUGETLB         = 0x4
+	_MFD_NOEXEC_SEAL     = 0x8  // golang.org/x/sys v0.50.0; Linux 6.3+
+	_MFD_EXEC            = 0x10 // golang.org/x/sys v0.50.0; Linux 6.3+
+	_MFD_HUGE_SHIFT      = 26
+	_F_ADD_SEALS         = 1033
+	_F_GET_SEALS         = 1034
+	_F_SEAL_SEAL         = 0x1
+	_F_SEAL_SHRINK       = 0x2
+	_F_SEAL_GROW         = 0x4
+	_F_SEAL_WRITE        = 0x8
+	_F_SEAL_FUTURE_WRITE = 0x10
+	_F_SEAL_EXEC         = 0x20 // golang.org/x/sys v0.50.0; Linux 6.3+
+	_F_DUPFD_CLOEXEC     = 1030
+	_F_GETFD             = 1
+	_F_SETFD             = 2
+	_FD_CLOEXEC          = 0x1
+	_F_GETFL             = 3
+	_O_ACCMODE           = 0x3
+	_O_RDONLY            = 0x0
+	_O_RDWR              = 0x2
+	_AT_FDCWD            = -100
+	_AT_EMPTY_PATH       = 0x1000
+	_STATX_TYPE          = 0x1
+	_STATX_MODE          = 0x2
+	_STATX_SIZE          = 0x200
+	_PROT_READ           = 0x1
+	_PROT_WRITE          = 0x2
+	_MAP_SHARED          = 0x1
+	_MAP_PRIVATE         = 0x2
+	_S_IFMT              = 0xf000
+	_S_IFREG             = 0x8000
+	_SOCKETCALL_SENDMSG  = 0x10
+	_SOCKETCALL_RECVMSG  = 0x11
+	_O_CLOEXEC           = 0x80000
+	_O_PATH              = 0x200000
+	_MADV_NORMAL         = 0x0
+	_MADV_RANDOM         = 0x1
+	_MADV_SEQUENTIAL     = 0x2
+	_MADV_WILLNEED       = 0x3
+	_MADV_DONTNEED       = 0x4
+	_MADV_HUGEPAGE       = 0xe
+	_MADV_NOHUGEPAGE     = 0xf
+	_MADV_DONTDUMP       = 0x10
+	_MADV_DODUMP         = 0x11
+	_MADV_POPULATE_READ  = 0x16
+	_MADV_POPULATE_WRITE = 0x17
+	_MREMAP_MAYMOVE      = 0x1
+	_MLOCK_ONFAULT       = 0x1
+	_FALLOC_FL_KEEP_SIZE = 0x1
+	_STATX_BLOCKS        = 0x400
+	_SEEK_HOLE           = 0x4
+	_HUGETLBFS_MAGIC     = 0x958458f6
+	_TMPFS_MAGIC         = 0x1021994
 )

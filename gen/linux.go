@@ -17,6 +17,8 @@ type linuxResult struct {
 	consts    map[string]int64 // linuxConsts name -> value
 	constSrc  string           // Source line text for the constants
 	fromXsys  []string         // linuxConsts missing from the headers, taken from x/sys
+	// bitsPerLong is asm/bitsperlong.h's __BITS_PER_LONG.
+	bitsPerLong int64
 }
 
 func readLinuxArch(a linuxArch, xsysCommon map[string]int64) (linuxResult, error) {
@@ -61,7 +63,8 @@ func readLinuxArch(a linuxArch, xsysCommon map[string]int64) (linuxResult, error
 	for _, n := range linuxSyscalls {
 		macros = append(macros, "__NR_"+n)
 	}
-	r, err := runCPP(macroProbe([]string{"asm/unistd.h"}, macros), incDirs, a.defines)
+	macros = append(macros, "__BITS_PER_LONG")
+	r, err := runCPP(macroProbe([]string{"asm/unistd.h", "asm/bitsperlong.h"}, macros), incDirs, a.defines)
 	if err != nil {
 		return res, fmt.Errorf("linux/%s syscall numbers: %v", a.goarch, err)
 	}
@@ -72,6 +75,7 @@ func readLinuxArch(a linuxArch, xsysCommon map[string]int64) (linuxResult, error
 	if err != nil {
 		return res, fmt.Errorf("linux/%s: %v", a.goarch, err)
 	}
+	res.bitsPerLong = vals["__BITS_PER_LONG"]
 	res.sysnums = map[string]int64{}
 	for _, n := range linuxSyscalls {
 		if v, ok := vals["__NR_"+n]; ok {
@@ -93,7 +97,8 @@ func readLinuxArch(a linuxArch, xsysCommon map[string]int64) (linuxResult, error
 
 	// Constants.
 	var probe []string
-	for _, c := range linuxConsts {
+	allConsts := append(append([]string(nil), linuxConsts...), linuxTestConsts...)
+	for _, c := range allConsts {
 		probe = append(probe, headerMacro(c))
 	}
 	r, err = runCPP(macroProbe(linuxConstHeaders, probe), incDirs, a.defines)
@@ -108,7 +113,7 @@ func readLinuxArch(a linuxArch, xsysCommon map[string]int64) (linuxResult, error
 		return res, fmt.Errorf("linux/%s: %v", a.goarch, err)
 	}
 	res.consts = map[string]int64{}
-	for _, c := range linuxConsts {
+	for _, c := range allConsts {
 		if v, ok := macroVals[headerMacro(c)]; ok {
 			res.consts[c] = v
 			continue

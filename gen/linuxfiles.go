@@ -74,7 +74,7 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 				labels = append(labels, n)
 			}
 		}
-		for _, c := range linuxConsts {
+		for _, c := range append(append([]string(nil), linuxConsts...), linuxTestConsts...) {
 			ours[c] = r.consts[c]
 			goNames = append(goNames, c)
 			labels = append(labels, c)
@@ -114,13 +114,18 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 		if len(perArch) > 0 {
 			b.WriteString(sourceLines(r.constSrc))
 		}
-		b.WriteString("// Read with: " + r.cppLine + "\n\npackage memfile\n\n")
+		b.WriteString("// Read with: " + r.cppLine + "\n\n//go:build linux && " + goarch + "\n\npackage memfile\n\n")
 		buf := bytesBuffer(b.String())
 		doc := []string{fmt.Sprintf("Syscall numbers (__NR_*) for linux/%s, also used for android/%s.", goarch, goarch)}
 		if len(missing) > 0 {
 			doc = append(doc, "Not defined for this GOARCH: "+strings.Join(missing, ", ")+".")
 		}
 		writeConstBlock(buf, doc, sys)
+		facts, err := abiFacts(r)
+		if err != nil {
+			return err
+		}
+		buf.WriteString("\n" + facts)
 		if len(perArch) > 0 {
 			var cs []constEntry
 			for _, c := range perArch {
@@ -149,14 +154,30 @@ func genLinux(files map[string][]byte, root, xdir string) error {
 	}
 	srcs = append(srcs, xsysSource)
 	b.WriteString(sourceLines(srcs...))
-	b.WriteString("// Each header set was read with cpp as noted in zsysnum_linux_<GOARCH>.go.\n\npackage memfile\n\n")
-	buf := bytesBuffer(b.String())
+	b.WriteString("// Each header set was read with cpp as noted in zsysnum_linux_<GOARCH>.go.\n\n//go:build linux\n\npackage memfile\n\n")
+	head := b.String()
+	buf := bytesBuffer(head)
 	var cs []constEntry
 	for _, c := range common {
 		cs = append(cs, constEntry{goName: c, value: results[0].consts[c], comment: xsysComment(c)})
 	}
 	writeConstBlock(buf, []string{"Linux UAPI constants that are the same on every GOARCH (and on android)."}, cs)
-	files["zconst_linux.go"], err = gofmt("zconst_linux.go", buf)
+	if files["zconst_linux.go"], err = gofmt("zconst_linux.go", buf); err != nil {
+		return err
+	}
+
+	buf = bytesBuffer(head)
+	cs = nil
+	for _, c := range linuxTestConsts {
+		for _, r := range results[1:] {
+			if r.consts[c] != results[0].consts[c] {
+				return fmt.Errorf("test-only constant %s differs between GOARCHes", c)
+			}
+		}
+		cs = append(cs, constEntry{goName: c, value: results[0].consts[c], comment: xsysComment(c)})
+	}
+	writeConstBlock(buf, []string{"Linux UAPI constants that only the tests use, the same on every GOARCH."}, cs)
+	files["zconst_linux_test.go"], err = gofmt("zconst_linux_test.go", buf)
 	return err
 }
 
