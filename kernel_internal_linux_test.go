@@ -31,3 +31,49 @@ func TestKernelExecFallbackRemembered(t *testing.T) {
 		t.Logf("behaviour: memfd_create(MFD_NOEXEC_SEAL) accepted: no fallback")
 	}
 }
+
+// sysFileID (ReopenReadOnly's identity check) tells descriptors of one file
+// from those of another, on every stat variant (statx's stx_dev_* sit at
+// offset 136): a duplicate has the same device and inode, another memfd the
+// same device (the internal shmem mount) but another inode, and a pipe
+// another device.
+func TestSysFileID(t *testing.T) {
+	a, err := Create("id-a", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Create("id-b", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	d, err := a.Dup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	id := func(fd int) [2]uint64 {
+		dev, ino, err := sysFileID(fd)
+		if err != nil {
+			t.Fatalf("sysFileID(%d): %v", fd, err)
+		}
+		return [2]uint64{dev, ino}
+	}
+	ia, ib, id2, ip := id(a.fd), id(b.fd), id(d.fd), id(p[0])
+	if ia != id2 {
+		t.Errorf("a duplicate has another identity: %x vs %x", ia, id2)
+	}
+	if ia[0] != ib[0] || ia[1] == ib[1] {
+		t.Errorf("two memfds: %x and %x; want the same device, other inodes", ia, ib)
+	}
+	if ip[0] == ia[0] || ip[0] == 0 && ip[1] == 0 {
+		t.Errorf("a pipe %x shares the memfd's device %x", ip, ia)
+	}
+}

@@ -42,9 +42,8 @@ func (m *MemFile) ReopenReadOnly() (*MemFile, error) {
 		}
 		return nil, opError(op, m.name, e, hint)
 	}
-	var a, b syscall.Stat_t
-	if err := syscall.Fstat(m.fd, &a); err == nil {
-		if err := syscall.Fstat(int(fd), &b); err == nil && (a.Dev != b.Dev || a.Ino != b.Ino) {
+	if devA, inoA, err := sysFileID(m.fd); err == nil {
+		if devB, inoB, err := sysFileID(int(fd)); err == nil && (devA != devB || inoA != inoB) {
 			sysClose(int(fd))
 			return nil, opError(op, m.name, syscall.EXDEV, "/proc/self/fd is not procfs: it opened another file")
 		}

@@ -262,8 +262,8 @@ func sysFstat(fd int) (fileStat, error) {
 	}
 }
 
-// statxBuf covers struct statx (linux/stat.h) up to stx_blocks; the kernel
-// writes the full 256 bytes.
+// statxBuf is struct statx (linux/stat.h): the fields up to stx_blocks, and
+// stx_dev_major/minor at offset 136; the kernel writes all 256 bytes.
 type statxBuf struct {
 	mask       uint32
 	blksize    uint32
@@ -276,7 +276,29 @@ type statxBuf struct {
 	ino        uint64
 	size       uint64
 	blocks     uint64
-	_          [256 - 56]byte
+	_          [136 - 56]byte // attributes_mask, the four timestamps, rdev
+	devMajor   uint32
+	devMinor   uint32
+	_          [256 - 144]byte
+}
+
+// sysFileID returns the device and inode numbers of the file open at fd,
+// with the same call as sysFstat (statx asks for STATX_INO too); only
+// ReopenReadOnly needs them, so sysFstat's result stays small.
+func sysFileID(fd int) (dev, ino uint64, err error) {
+	if abiStat == abiStatx {
+		var st statxBuf
+		if _, e := ptrStatxMask(fd, &st, _STATX_INO); e != 0 {
+			return 0, 0, e
+		}
+		return uint64(st.devMajor)<<32 | uint64(st.devMinor), st.ino, nil
+	} else {
+		var st syscall.Stat_t
+		if _, e := ptrSyscallRetry(sysFstatNr, uintptr(fd), unsafe.Pointer(&st), 0); e != 0 {
+			return 0, 0, e
+		}
+		return uint64(st.Dev), uint64(st.Ino), nil
+	}
 }
 
 var emptyPath = [1]byte{0}
@@ -284,11 +306,16 @@ var emptyPath = [1]byte{0}
 // ptrStatx is statx(fd, "", AT_EMPTY_PATH, type|mode|size|blocks, st),
 // retried on EINTR.
 func ptrStatx(fd int, st *statxBuf) (uintptr, syscall.Errno) {
+	return ptrStatxMask(fd, st, 0)
+}
+
+// ptrStatxMask is ptrStatx asking for the extra fields in mask as well.
+func ptrStatxMask(fd int, st *statxBuf, mask uintptr) (uintptr, syscall.Errno) {
 	for {
 		r, e := ^uintptr(0), inject(_SYS_STATX)
 		if e == 0 {
 			r, _, e = syscall.Syscall6(_SYS_STATX, uintptr(fd), uintptr(unsafe.Pointer(&emptyPath[0])), _AT_EMPTY_PATH,
-				_STATX_TYPE|_STATX_MODE|_STATX_SIZE|_STATX_BLOCKS, uintptr(unsafe.Pointer(st)), 0)
+				_STATX_TYPE|_STATX_MODE|_STATX_SIZE|_STATX_BLOCKS|mask, uintptr(unsafe.Pointer(st)), 0)
 		}
 		if e != syscall.EINTR {
 			return r, e

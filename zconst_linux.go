@@ -75,6 +75,7 @@ const (
 	_MLOCK_ONFAULT       = 0x1
 	_FALLOC_FL_KEEP_SIZE = 0x1
 	_STATX_BLOCKS        = 0x400
+	_STATX_INO           = 0x100
 	_SEEK_HOLE           = 0x4
 	_HUGETLBFS_MAGIC     = 0x958458f6
 	_TMPFS_MAGIC         = 0x1021994
