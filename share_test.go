@@ -688,7 +688,9 @@ func TestSendFilesSignalMidSend(t *testing.T) {
 			default:
 			}
 			syscall.Tgkill(os.Getpid(), thread, syscall.SIGUSR1)
-			time.Sleep(200 * time.Microsecond)
+			// 1 ms, not less: under qemu-system TCG (arm 6.1) a signal
+			// every 200 µs starved the sender for 5 s.
+			time.Sleep(time.Millisecond)
 		}
 	}()
 	got, files := drainSlowly(t, b, len(data))
@@ -715,7 +717,7 @@ func drainSlowly(t *testing.T, b, want int) (int, []*memfile.MemFile) {
 	if err := syscall.SetsockoptInt(b, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096); err != nil {
 		t.Fatal(err)
 	}
-	tv := syscall.Timeval{Sec: 5}
+	tv := syscall.Timeval{Sec: 30} // generous: emulated kernels are slow
 	if err := syscall.SetsockoptTimeval(b, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
 		t.Fatal(err)
 	}
