@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 
 	"github.com/memfile-go/memfile"
@@ -129,20 +127,4 @@ func ExampleReceiveFiles() {
 	_, _, err = memfile.ReceiveFiles(fds[1], make([]byte, 8), 1, memfile.SealImmutable)
 	fmt.Println(errors.Is(err, memfile.ErrMissingSeals))
 	// Output: true
-}
-
-// exampleChild starts this test binary in one of its child roles (see
-// main_test.go), through the emulator that MEMFILE_TEST_EXEC names under
-// qemu-user. A real program would start its own child program here.
-func exampleChild(mode string) *exec.Cmd {
-	args := []string{os.Args[0]}
-	if exe, err := os.Executable(); err == nil {
-		args[0] = exe
-	}
-	if wrapper := os.Getenv("MEMFILE_TEST_EXEC"); wrapper != "" {
-		args = append(strings.Fields(wrapper), args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD="+mode)
-	return cmd
 }

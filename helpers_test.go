@@ -102,18 +102,10 @@ func helperCommand(t testing.TB, mode string, env ...string) *exec.Cmd {
 	if childModes[mode] == nil {
 		t.Fatalf("no child mode %q", mode)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatalf("os.Executable: %v", err)
-	}
-	args := []string{exe}
-	if wrapper := os.Getenv("MEMFILE_TEST_EXEC"); wrapper != "" {
-		args = append(strings.Fields(wrapper), args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
+	cmd := exampleChild(mode)
 	// A race-enabled child sleeps a second at exit unless told not to.
 	gorace := "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
-	cmd.Env = append(append(os.Environ(), "MEMFILE_TEST_CHILD="+mode, gorace), env...)
+	cmd.Env = append(append(cmd.Env, gorace), env...)
 	return cmd
 }
 
@@ -146,4 +138,20 @@ func kernelAtLeast(major, minor int) bool {
 		min = min*10 + int(c-'0')
 	}
 	return maj > major || maj == major && min >= minor
+}
+
+// exampleChild starts this test binary in one of its child roles (see
+// main_test.go), through the emulator that MEMFILE_TEST_EXEC names under
+// qemu-user. A real program would start its own child program here.
+func exampleChild(mode string) *exec.Cmd {
+	args := []string{os.Args[0]}
+	if exe, err := os.Executable(); err == nil {
+		args[0] = exe
+	}
+	if wrapper := os.Getenv("MEMFILE_TEST_EXEC"); wrapper != "" {
+		args = append(strings.Fields(wrapper), args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "MEMFILE_TEST_CHILD="+mode)
+	return cmd
 }

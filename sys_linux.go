@@ -253,7 +253,7 @@ func sysMmap(fd int, off int64, length uintptr, prot, flags uintptr) (uintptr, e
 func sysFstat(fd int) (fileStat, error) {
 	if abiStat == abiStatx {
 		var st statxBuf
-		if _, e := ptrStatx(fd, &st); e != 0 {
+		if _, e := ptrStatxMask(fd, &st, 0); e != 0 {
 			return fileStat{}, e
 		}
 		return fileStat{mode: uint32(st.mode), size: int64(st.size), blocks: int64(st.blocks), blksize: int64(st.blksize)}, nil
@@ -303,13 +303,8 @@ func sysFileID(fd int) (dev, ino uint64, err error) {
 
 var emptyPath = [1]byte{0}
 
-// ptrStatx is statx(fd, "", AT_EMPTY_PATH, type|mode|size|blocks, st),
-// retried on EINTR.
-func ptrStatx(fd int, st *statxBuf) (uintptr, syscall.Errno) {
-	return ptrStatxMask(fd, st, 0)
-}
-
-// ptrStatxMask is ptrStatx asking for the extra fields in mask as well.
+// ptrStatxMask is statx(fd, "", AT_EMPTY_PATH, type|mode|size|blocks|mask,
+// st), retried on EINTR.
 func ptrStatxMask(fd int, st *statxBuf, mask uintptr) (uintptr, syscall.Errno) {
 	for {
 		r, e := ^uintptr(0), inject(_SYS_STATX)
