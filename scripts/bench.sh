@@ -40,7 +40,8 @@
 #      the median per-run ratios memfile/x-sys and memfile/syscall, the
 #      target for memfile/x-sys (issue 9), and the same ratio from
 #      interleaved batches (TestInterleaved), with its quartiles.
-# Needs only sh and awk besides Go (no benchstat). On a noisy machine use
+# Needs only sh and awk besides Go (no benchstat); shares its setup with
+# scripts/handoff.sh through scripts/common.sh. On a noisy machine use
 # RUNS>=5: a median ignores a minority of disturbed runs.
 
 set -eu
@@ -52,29 +53,8 @@ BENCHTIME=${BENCHTIME:-1s}
 PAIRED=${PAIRED:-400}
 XSYS=${XSYS:-1}
 
-die() { echo "bench.sh: $*" >&2; exit 2; }
-
-cd "$(dirname "$0")/.."
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/memfile-bench.XXXXXX")
-OLD_HUGE=
-cleanup() {
-	if [ -n "$OLD_HUGE" ]; then
-		echo "$OLD_HUGE" >/proc/sys/vm/nr_hugepages || echo "bench.sh: could not restore vm.nr_hugepages=$OLD_HUGE" >&2
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-machine() {
-	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
-	[ -n "$cpu" ] || cpu=$(awk -F': *' '/^(cpu model|Processor|uarch|cpu)[ \t]*:/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
-	[ -n "$cpu" ] || cpu=unknown
-	cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' /proc/cpuinfo)
-	echo "machine: $cpu, $cores CPUs online, $(uname -s) $(uname -r) $(uname -m)"
-	echo "go:      $("$GO" version 2>/dev/null || echo unknown)"
-}
+NAME=bench
+. "$(dirname "$0")/common.sh"
 
 # table FILE...: the tables from `go test -bench` output.
 table() {
@@ -296,6 +276,6 @@ if [ "$PAIRED" != 0 ]; then
 		cat "$TMP/run.out" >>"$RAW"
 	fi
 fi
-machine
+echo "machine: $(machine)"
 table "$RAW"
 [ "$failed" = 0 ] || die "some runs failed; see above"

@@ -49,27 +49,8 @@ RT=${RT:-0}
 SCHED=
 SVG=${SVG-docs/handoff.svg}
 
-die() { echo "handoff.sh: $*" >&2; exit 2; }
-
-cd "$(dirname "$0")/.."
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/memfile-handoff.XXXXXX")
-OLD_HUGE=
-cleanup() {
-	if [ -n "$OLD_HUGE" ]; then
-		echo "$OLD_HUGE" >/proc/sys/vm/nr_hugepages || echo "handoff.sh: could not restore vm.nr_hugepages=$OLD_HUGE" >&2
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-machine() {
-	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
-	[ -n "$cpu" ] || cpu=unknown
-	cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' /proc/cpuinfo)
-	echo "$cpu, $cores CPUs, $(uname -s) $(uname -r), $("$GO" env GOVERSION 2>/dev/null || echo go)"
-}
+NAME=handoff
+. "$(dirname "$0")/common.sh"
 
 # table FILE...: the table from `go test -bench` output; writes the medians
 # ("MiB way ns") to $TMP/medians for the chart.
